@@ -1,0 +1,52 @@
+"""What may this user see? Every page, API view and task asks here.
+
+Administrators and leaders see everything (leaders read only); a liaison sees its own
+agency's objects; an inspector sees the objects it owns. Another agency's object is a 404,
+not a 403, so its existence does not leak.
+"""
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from .choices import Role
+
+
+def role_of(user) -> str | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return user.effective_role
+
+
+def is_admin(user) -> bool:
+    return role_of(user) == Role.ADMIN
+
+
+def has_role(user, *roles: str) -> bool:
+    return role_of(user) in roles
+
+
+def scope(queryset: QuerySet, user, *, agency_field: str | None = "agency",
+          owner_field: str | None = None) -> QuerySet:
+    """Narrow `queryset` to what `user` may see.
+
+    agency_field: the path to the object's agency (a liaison sees its own agency's rows);
+    owner_field: the path to the user who owns the row (an inspector sees its own rows).
+    """
+    role = role_of(user)
+    if role in (Role.ADMIN, Role.LEADER):
+        return queryset
+    if role == Role.AGENCY and agency_field:
+        return queryset.filter(**{agency_field: user.agency_id})
+    if role == Role.INSPECTOR and owner_field:
+        return queryset.filter(**{owner_field: user})
+    return queryset.none()
+
+
+def get_visible(queryset: QuerySet, user, *, agency_field: str | None = "agency",
+                owner_field: str | None = None, **lookup):
+    """One object the user may see, else Http404."""
+    try:
+        return scope(queryset, user, agency_field=agency_field, owner_field=owner_field).get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404 from None

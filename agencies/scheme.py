@@ -1,0 +1,140 @@
+"""The scheme of a cycle: every number of the scoring method, with DESIGN.md's defaults.
+
+Pure Python (no ORM) so that the scoring method and the validation of the API share it.
+A scheme is stored as JSON on the cycle; omitted keys take the defaults below.
+"""
+from __future__ import annotations
+
+import copy
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+DIMENSIONS: dict[str, str] = {
+    "service_attitude": "服务态度",
+    "lawful_administration": "依法行政",
+    "professional_competence": "业务素质",
+    "policy_execution": "政策执行",
+    "workflow": "工作流程",
+    "efficiency": "办事效率",
+    "fees": "收费情况",
+    "integrity": "廉洁自律",
+}
+LEVELS: dict[int, str] = {1: "非常不满意", 2: "不满意", 3: "基本满意", 4: "满意", 5: "非常满意"}
+CATEGORIES: dict[str, str] = {
+    "deputy": "两代表一委员",
+    "grassroots": "基层单位",
+    "enterprise": "企业",
+    "citizen": "群众",
+}
+COMPONENTS: dict[str, str] = {
+    "public_survey": "网上民评",
+    "appraisal": "年度评议",
+    "organizational": "组织考评",
+    "inspection": "明察暗访",
+}
+SEVERITIES: dict[str, str] = {"minor": "轻微", "major": "较重", "serious": "严重"}
+
+DEFAULT_SCHEME: dict[str, Any] = {
+    "level_points": {"1": 0, "2": 25, "3": 50, "4": 75, "5": 100},
+    "dimension_weights": dict.fromkeys(DIMENSIONS, 1),
+    "category_weights": {"deputy": 20, "grassroots": 30, "enterprise": 30, "citizen": 20},
+    "weights": {"public_survey": 30, "appraisal": 30, "organizational": 20, "inspection": 20},
+    "severity_points": {"minor": 1, "major": 3, "serious": 5},
+    "bonus_cap": 5,
+    "warn_bottom": 3,
+    "commend_group_top": 3,
+    "commend_overall_top": 10,
+    "min_sample": 30,
+    "rectification_working_days": 15,
+    "overdue_deduction": 0.5,
+}
+
+# Keys of the mappings above that must be present, and the integers that must be counts.
+_MAPPING_KEYS: dict[str, tuple[str, ...]] = {
+    "level_points": ("1", "2", "3", "4", "5"),
+    "dimension_weights": tuple(DIMENSIONS),
+    "category_weights": tuple(CATEGORIES),
+    "weights": tuple(COMPONENTS),
+    "severity_points": tuple(SEVERITIES),
+}
+_INTEGER_KEYS = ("warn_bottom", "commend_group_top", "commend_overall_top", "min_sample",
+                 "rectification_working_days")
+_NUMBER_KEYS = ("bonus_cap", "overdue_deduction")
+
+
+class SchemeError(ValueError):
+    """A scheme that breaks the method's rules; `messages` lists every problem found."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def normalize_scheme(raw: Any) -> dict[str, Any]:
+    """Return a complete scheme: the defaults overlaid with `raw`, validated.
+
+    Raises SchemeError naming every broken key (e.g. ``weights: must sum to 100``).
+    """
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise SchemeError(["scheme must be an object"])
+    errors: list[str] = []
+    unknown = sorted(set(raw) - set(DEFAULT_SCHEME))
+    if unknown:
+        errors.append(f"unknown keys: {', '.join(unknown)}")
+    scheme = copy.deepcopy(DEFAULT_SCHEME)
+    for key, keys in _MAPPING_KEYS.items():
+        if key not in raw:
+            continue
+        given = raw[key]
+        if not isinstance(given, dict):
+            errors.append(f"{key}: must be an object")
+            continue
+        given = {str(k): v for k, v in given.items()}
+        extra = sorted(set(given) - set(keys))
+        if extra:
+            errors.append(f"{key}: unknown keys {', '.join(extra)}")
+        merged = {**scheme[key], **{k: v for k, v in given.items() if k in keys}}
+        for k, v in merged.items():
+            number = _number(v)
+            if number is None or number < 0:
+                errors.append(f"{key}.{k}: must be a number ≥ 0")
+        scheme[key] = merged
+    for key in _INTEGER_KEYS:
+        if key in raw:
+            v = raw[key]
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                errors.append(f"{key}: must be an integer ≥ 0")
+            scheme[key] = v
+    for key in _NUMBER_KEYS:
+        if key in raw:
+            number = _number(raw[key])
+            if number is None or number < 0:
+                errors.append(f"{key}: must be a number ≥ 0")
+            scheme[key] = raw[key]
+    if not errors:
+        total = sum(Decimal(str(v)) for v in scheme["weights"].values())
+        if total != 100:
+            errors.append(f"weights: must sum to 100 (they sum to {total})")
+        for key in ("dimension_weights", "category_weights"):
+            if sum(Decimal(str(v)) for v in scheme[key].values()) <= 0:
+                errors.append(f"{key}: at least one weight must be above 0")
+        points = [Decimal(str(scheme["level_points"][k])) for k in _MAPPING_KEYS["level_points"]]
+        if any(p > 100 for p in points):
+            errors.append("level_points: each level is worth at most 100")
+        if points != sorted(points):
+            errors.append("level_points: a higher level may not be worth less than a lower one")
+    if errors:
+        raise SchemeError(errors)
+    return scheme

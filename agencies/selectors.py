@@ -1,0 +1,20 @@
+"""Reads of groups, agencies, windows and cycles for pages, the API and tasks."""
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .choices import CycleStatus
+from .models import Agency, Cycle
+
+
+def agencies_active() -> QuerySet[Agency]:
+    return Agency.objects.filter(active=True).select_related("group")
+
+
+def cycles_open() -> QuerySet[Cycle]:
+    return Cycle.objects.filter(status=CycleStatus.OPEN)
+
+
+def cycle_current() -> Cycle | None:
+    """The open cycle that started last, else the newest cycle."""
+    return cycles_open().order_by("-starts_on").first() or Cycle.objects.order_by("-starts_on").first()

@@ -1,0 +1,19 @@
+"""The Celery app. Tasks are discovered in each app's tasks.py.
+
+Embedded default: kombu's filesystem transport, so `make run` needs no broker server and
+scheduled work really happens. Full stack: Redis (`REDIS_URL`).
+"""
+import os
+from pathlib import Path
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conduct_eval.settings")
+
+app = Celery("conduct_eval")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+for folder in (app.conf.broker_transport_options or {}).values():
+    if isinstance(folder, str) and folder.startswith("/"):
+        Path(folder).mkdir(parents=True, exist_ok=True)

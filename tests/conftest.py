@@ -1,0 +1,130 @@
+"""Shared fixtures: named test users by role, an API client per role, and the rule for
+tests that need real services (PostgreSQL, Redis, Chromium).
+
+Without the service they skip loudly; with REQUIRE_SERVICES=1 (as in CI) they fail instead.
+"""
+import os
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from agencies.choices import Role
+
+from .factories import AgencyFactory, AgencyGroupFactory, CycleFactory, UserFactory
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def _missing_service(item) -> str | None:
+    if item.get_closest_marker("postgres") and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        return "PostgreSQL (set DATABASE_URL=postgres://…)"
+    if item.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
+        return "Redis (set REDIS_URL=redis://…)"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    skipped = []
+    for item in items:
+        missing = _missing_service(item)
+        if missing is None:
+            continue
+        if REQUIRE_SERVICES:
+            item.add_marker(pytest.mark.usefixtures("_fail_missing_service"))
+        else:
+            skipped.append(item.nodeid)
+            item.add_marker(pytest.mark.skip(reason=f"SKIPPED: needs {missing}"))
+    config._ce_skipped_for_services = skipped
+
+
+@pytest.fixture
+def _fail_missing_service(request):
+    pytest.fail(f"REQUIRE_SERVICES=1 but {_missing_service(request.node)} is not available")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    skipped = getattr(config, "_ce_skipped_for_services", [])
+    if skipped:
+        terminalreporter.write_sep("!", f"{len(skipped)} TESTS SKIPPED: real PostgreSQL/Redis/Chromium not configured",
+                                   red=True, bold=True)
+        terminalreporter.write_line("Run .ci/run (or set DATABASE_URL / REDIS_URL) to exercise them.")
+
+
+@pytest.fixture(autouse=True)
+def _sqlite_or_postgres_only():
+    assert connection.vendor in {"sqlite", "postgresql"}
+
+
+@pytest.fixture
+def group(db):
+    return AgencyGroupFactory(code="window", name="窗口服务部门")
+
+
+@pytest.fixture
+def agency(group):
+    return AgencyFactory(code="gaj", name="市公安局", group=group)
+
+
+@pytest.fixture
+def other_agency(group):
+    return AgencyFactory(code="scjgj", name="市市场监督管理局", group=group)
+
+
+@pytest.fixture
+def cycle(db):
+    return CycleFactory(code="2026")
+
+
+@pytest.fixture
+def admin(db):
+    return UserFactory(username="admin", role=Role.ADMIN)
+
+
+@pytest.fixture
+def leader(db):
+    return UserFactory(username="leader", role=Role.LEADER)
+
+
+@pytest.fixture
+def inspector(db):
+    return UserFactory(username="inspector", role=Role.INSPECTOR)
+
+
+@pytest.fixture
+def other_inspector(db):
+    return UserFactory(username="other_inspector", role=Role.INSPECTOR)
+
+
+@pytest.fixture
+def assessor(db):
+    return UserFactory(username="assessor", role=Role.ASSESSOR, assessor_unit="市委组织部")
+
+
+@pytest.fixture
+def liaison(agency):
+    return UserFactory(username="liaison", role=Role.AGENCY, agency=agency)
+
+
+@pytest.fixture
+def other_liaison(other_agency):
+    return UserFactory(username="other_liaison", role=Role.AGENCY, agency=other_agency)
+
+
+@pytest.fixture
+def client_for():
+    """`client_for(user)` → an API client signed in as that user (None: anonymous)."""
+
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api(client_for, admin):
+    """The administrator's API client."""
+    return client_for(admin)
