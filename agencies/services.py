@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from conduct_eval.errors import ConflictError
 
@@ -22,7 +22,14 @@ from .scheme import normalize_scheme
 
 def _save(obj):
     obj.full_clean()
-    obj.save()
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        # A concurrent writer took the code between the check and the insert: name the field.
+        obj.validate_unique()
+        obj.validate_constraints()
+        raise
     return obj
 
 

@@ -13,6 +13,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conduct_eval.settings")
 app = Celery("conduct_eval")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(["conduct_eval"])
 
 for folder in (app.conf.broker_transport_options or {}).values():
     if isinstance(folder, str) and folder.startswith("/"):

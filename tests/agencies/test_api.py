@@ -34,7 +34,8 @@ def test_admin_creates_group_agency_window_and_cycle(api):
     assert api.post("/api/v1/agency-groups/", {"code": "window", "name": "窗口服务部门"}).status_code == 201
     response = api.post("/api/v1/agencies/", AGENCY)
     assert response.status_code == 201, response.json()
-    assert api.post("/api/v1/agencies/fgw/windows/", {"code": "w1", "name": "综合窗口", "location": "一楼"}).status_code == 201
+    window = {"code": "w1", "name": "综合窗口", "location": "一楼"}
+    assert api.post("/api/v1/agencies/fgw/windows/", window).status_code == 201
     assert api.get("/api/v1/agencies/fgw/windows/").json()["results"][0]["code"] == "w1"
     response = api.post("/api/v1/cycles/", {"code": "2026", "name": "2026年度", "starts_on": "2026-01-01",
                                             "ends_on": "2026-12-31", "status": "open", "scheme": {}})

@@ -64,7 +64,7 @@ def test_every_model_is_in_the_admin_with_chinese_names(client, admin):
     admin.save()
     client.force_login(admin)
     CycleFactory()
-    for model, model_admin in site._registry.items():
+    for model in site._registry:
         assert any("\u4e00" <= ch <= "\u9fff" for ch in str(model._meta.verbose_name)), model
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         assert client.get(url).status_code == 200, url
