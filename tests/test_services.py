@@ -65,6 +65,7 @@ def test_cache_is_redis_and_shared():
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")
 def test_a_real_worker_consumes_tasks_from_redis(tmp_path):
     """Start a Celery worker process on the Redis broker and see it run a task."""
     key = f"ce-heartbeat-{uuid.uuid4().hex}"
