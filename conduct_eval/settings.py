@@ -48,6 +48,9 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# ConductEval's own apps in the order they depend on one another (each only on those before it).
+DOMAIN_APPS = ["agencies", "surveys", "scoring", "rectification", "inspections"]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -62,11 +65,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "auditlog",
-    "agencies",
-    "surveys",
-    "scoring",
-    "rectification",
-    "inspections",
+    *DOMAIN_APPS,
 ]
 
 MIDDLEWARE = [

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -5,9 +6,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
 
+# Each app owns its paths.
+APPS = settings.DOMAIN_APPS
+
 api_v1 = [
-    path("", include("agencies.api.urls")),
-    path("", include("surveys.api.urls")),
+    *[path("", include(f"{app}.api.urls")) for app in APPS],
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -20,4 +23,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    *[path("", include(f"{app}.urls")) for app in APPS[1:]],
 ]

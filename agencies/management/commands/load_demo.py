@@ -3,9 +3,10 @@
 Logins are created once with random passwords kept in var/demo_credentials.json (outside
 git) and printed on every run.
 """
+import importlib
 import json
 import secrets
-from datetime import date, datetime, time
+from datetime import date
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -16,9 +17,6 @@ from agencies import services
 from agencies.choices import CycleStatus, Role
 from agencies.demo import ASSESSOR_UNITS, DEFAULT_WINDOW, GROUPS, LEADERS, WINDOW_SETS
 from agencies.models import Agency, AgencyGroup, Cycle, User, Window
-from surveys.choices import SurveyKind
-from surveys.models import Survey
-from surveys.services import survey_create
 
 DEMO_USERS = [
     # username, role, first name, extra
@@ -37,8 +35,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             counts = self.load_city()
             cycle = self.load_cycle()
-            self.load_surveys(cycle)
         credentials = self.load_users()
+        self.load_apps(cycle)
         self.stdout.write(self.style.SUCCESS(
             f"演示数据就绪：{counts['groups']} 个分组，{counts['agencies']} 个机关，{counts['windows']} 个窗口，"
             f"周期 {cycle.code}"))
@@ -68,19 +66,16 @@ class Command(BaseCommand):
             code=str(year), name=f"{year}年度机关作风评议", starts_on=date(year, 1, 1), ends_on=date(year, 12, 31),
             status=CycleStatus.OPEN, scheme={})
 
-    def load_surveys(self, cycle: Cycle) -> None:
-        year = cycle.starts_on.year
-        opens = timezone.make_aware(datetime.combine(cycle.starts_on, time.min))
-        closes = timezone.make_aware(datetime.combine(cycle.ends_on, time.max))
-        if not Survey.objects.filter(slug=f"{year}-public").exists():
-            survey_create(slug=f"{year}-public", cycle=cycle, kind=SurveyKind.PUBLIC,
-                          title=f"{year}年网上民评：服务窗口满意度", opens_at=opens, closes_at=closes,
-                          description="请您对办事窗口的服务作出评价，可留下意见建议，凭回执码查询办理进度。")
-        if not Survey.objects.filter(slug=f"{year}-appraisal").exists():
-            survey_create(slug=f"{year}-appraisal", cycle=cycle, kind=SurveyKind.APPRAISAL,
-                          title=f"{year}年度机关作风评议",
-                          opens_at=timezone.make_aware(datetime.combine(date(year, 11, 15), time.min)),
-                          closes_at=timezone.make_aware(datetime.combine(date(year, 12, 15), time.min)))
+    def load_apps(self, cycle: Cycle) -> None:
+        """Each app may ship `<app>/demo.py` with `demo_load(*, cycle, stdout)`, run in dependency order."""
+        for app in settings.DOMAIN_APPS[1:]:
+            try:
+                module = importlib.import_module(f"{app}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{app}.demo":
+                    raise
+                continue
+            module.demo_load(cycle=cycle, stdout=self.stdout)
 
     def load_users(self) -> list[tuple[str, str, str]]:
         path = settings.VAR_DIR / "demo_credentials.json"
