@@ -3,6 +3,7 @@
 Embedded default: kombu's filesystem transport, so `make run` needs no broker server and
 scheduled work really happens. Full stack: Redis (`REDIS_URL`).
 """
+import importlib
 import os
 from pathlib import Path
 
@@ -14,6 +15,15 @@ app = Celery("conduct_eval")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.autodiscover_tasks(["conduct_eval"])
+
+# Each app may declare its periodic work in `<app>/schedule.py` as BEAT_SCHEDULE (a plain dict
+# of celery.schedules entries; no Django imports there), so the rhythm lives with its tasks.
+for _app in ("agencies", "surveys", "scoring", "rectification", "inspections"):
+    try:
+        app.conf.beat_schedule.update(importlib.import_module(f"{_app}.schedule").BEAT_SCHEDULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{_app}.schedule":
+            raise
 
 for folder in (app.conf.broker_transport_options or {}).values():
     if isinstance(folder, str) and folder.startswith("/"):
