@@ -233,6 +233,7 @@ SPECTACULAR_SETTINGS = {
 # --- Product settings -----------------------------------------------------------------
 SURVEY_DEDUP_HOURS = int(os.environ.get("SURVEY_DEDUP_HOURS", "24"))
 SURVEY_RATE_LIMIT = os.environ.get("SURVEY_RATE_LIMIT", "20/h")
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "conduct-eval@localhost")

@@ -1,10 +1,14 @@
+import uuid
+
 from django.db import models
 from django.utils import timezone
 
-from agencies.models import Cycle
+from agencies.models import Agency, Cycle, Window
 from agencies.scheme import DIMENSIONS
 
-from .choices import SurveyKind
+from .choices import Channel, EvaluatorCategory, OpinionStatus, ResponseStatus, SurveyKind
+
+LEVEL_RANGE = range(1, 6)
 
 
 def default_dimensions() -> list[str]:
@@ -38,3 +42,189 @@ class Survey(models.Model):
     def is_open(self, at=None) -> bool:
         at = at or timezone.now()
         return self.opens_at <= at < self.closes_at
+
+
+def rating_column(dimension: str) -> str:
+    """The column of a Response that holds its rating on `dimension` (1–5, NULL = 不适用)."""
+    return f"r_{dimension}"
+
+
+def count_column(dimension: str, level: int) -> str:
+    """The rollup column counting ratings of `level` on `dimension`."""
+    return f"{dimension}_{level}"
+
+
+class Response(models.Model):
+    """民评答卷 — one citizen's rating of one agency (and window) on the eight dimensions.
+
+    One row per response with a small column per dimension: a submission is one INSERT, and
+    a row per rating would cost 8× the rows and about 4× the scan (DESIGN.md's figures).
+    No raw address is stored; `fingerprint` is a keyed hash of the device.
+    """
+
+    survey = models.ForeignKey(Survey, models.PROTECT, related_name="responses", verbose_name="调查")
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="responses", verbose_name="机关")
+    window = models.ForeignKey(Window, models.PROTECT, null=True, blank=True, related_name="responses",
+                               verbose_name="窗口")
+    channel = models.CharField("渠道", max_length=10, choices=Channel.choices, default=Channel.WEB)
+    status = models.CharField("状态", max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.VALID)
+    fingerprint = models.CharField("设备指纹", max_length=64)
+    submitted_at = models.DateTimeField("提交时间", default=timezone.now)
+    for _dimension, _label in DIMENSIONS.items():
+        locals()[rating_column(_dimension)] = models.PositiveSmallIntegerField(_label, null=True, blank=True)
+    del _dimension, _label
+
+    class Meta:
+        verbose_name = "民评答卷"
+        verbose_name_plural = "民评答卷"
+        indexes = [
+            # The duplicate check: one valid response per survey, agency and device within a window.
+            models.Index(fields=["survey", "agency", "fingerprint", "submitted_at"], name="response_dedup"),
+            models.Index(fields=["survey", "submitted_at"], name="response_survey_time"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(**{f"{rating_column(d)}__range": (1, 5)})
+                | models.Q(**{f"{rating_column(d)}__isnull": True}),
+                name=f"response_{d}_level",
+            )
+            for d in DIMENSIONS
+        ]
+
+    def __str__(self):
+        return f"{self.agency_id} @ {self.submitted_at:%Y-%m-%d %H:%M}"
+
+    def ratings(self) -> dict[str, int | None]:
+        return {d: getattr(self, rating_column(d)) for d in DIMENSIONS}
+
+
+class RatingMonthly(models.Model):
+    """民评月度汇总 — per survey, agency and month: valid responses and the count of each level per dimension.
+
+    Kept up to date in the submission's transaction (one UPSERT). Scoring reads these rows
+    for whole months (2,000 agencies × 12 months = 24 k rows for a province-sized year)
+    and GROUP BYs only the compact response rows of a partly covered month.
+    """
+
+    survey = models.ForeignKey(Survey, models.CASCADE, related_name="+", verbose_name="调查")
+    agency = models.ForeignKey(Agency, models.CASCADE, related_name="+", verbose_name="机关")
+    month = models.DateField("月份")
+    n = models.PositiveIntegerField("有效答卷数", db_default=0)
+    for _dimension in DIMENSIONS:
+        for _level in LEVEL_RANGE:
+            locals()[count_column(_dimension, _level)] = models.PositiveIntegerField(db_default=0)
+    del _dimension, _level
+
+    class Meta:
+        verbose_name = "民评月度汇总"
+        verbose_name_plural = "民评月度汇总"
+        constraints = [models.UniqueConstraint(fields=["survey", "agency", "month"], name="rating_monthly_key")]
+
+    def __str__(self):
+        return f"{self.agency_id} {self.month:%Y-%m}"
+
+
+class Opinion(models.Model):
+    """群众意见 — the text a citizen left, with a receipt code to follow it at /track/.
+
+    The contact is personal information: kept only as given (for triage staff), shown masked
+    everywhere else, never logged or exported in plain text.
+    """
+
+    survey = models.ForeignKey(Survey, models.PROTECT, related_name="opinions", verbose_name="调查")
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="opinions", verbose_name="机关")
+    window = models.ForeignKey(Window, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="窗口")
+    response = models.OneToOneField(Response, models.SET_NULL, null=True, blank=True, related_name="opinion",
+                                    verbose_name="答卷")
+    text = models.TextField("意见内容")
+    contact = models.CharField("联系方式", max_length=100, blank=True)
+    contact_masked = models.CharField("联系方式（脱敏）", max_length=100, blank=True)
+    receipt = models.CharField("回执码", max_length=16, unique=True)
+    status = models.CharField("状态", max_length=10, choices=OpinionStatus.choices, default=OpinionStatus.NEW)
+    merged_into = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="merged",
+                                    verbose_name="合并至")
+    created_at = models.DateTimeField("提交时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "群众意见"
+        verbose_name_plural = "群众意见"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="opinion_queue")]
+
+    def __str__(self):
+        return self.receipt
+
+
+class OpinionEvent(models.Model):
+    """意见办理记录 — one step of an opinion's history, shown to the citizen on /track/."""
+
+    opinion = models.ForeignKey(Opinion, models.CASCADE, related_name="events", verbose_name="意见")
+    at = models.DateTimeField("时间", default=timezone.now)
+    status = models.CharField("状态", max_length=10, choices=OpinionStatus.choices)
+    note = models.TextField("说明", blank=True)
+
+    class Meta:
+        verbose_name = "意见办理记录"
+        verbose_name_plural = "意见办理记录"
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_status_display()}"
+
+
+class Invitation(models.Model):
+    """评议邀请 — a one-time token of an evaluator category. Only a keyed hash of the token is stored."""
+
+    survey = models.ForeignKey(Survey, models.PROTECT, related_name="invitations", verbose_name="调查")
+    category = models.CharField("评议人类别", max_length=12, choices=EvaluatorCategory.choices)
+    token_hash = models.CharField("令牌摘要", max_length=64, unique=True)
+    valid_from = models.DateTimeField("生效时间")
+    valid_until = models.DateTimeField("失效时间")
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+    created_at = models.DateTimeField("生成时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "评议邀请"
+        verbose_name_plural = "评议邀请"
+        indexes = [models.Index(fields=["survey", "category"], name="invitation_rate")]
+
+    def __str__(self):
+        return f"{self.get_category_display()} · {'已使用' if self.used_at else '未使用'}"
+
+
+class Ballot(models.Model):
+    """评议票 — one evaluator's ratings. Keeps its category, never its token: who voted and what
+    they said are stored apart. A random key and a date (not a time) leave no order to join on.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    survey = models.ForeignKey(Survey, models.PROTECT, related_name="ballots", verbose_name="调查")
+    category = models.CharField("评议人类别", max_length=12, choices=EvaluatorCategory.choices)
+    submitted_on = models.DateField("提交日期")
+
+    class Meta:
+        verbose_name = "评议票"
+        verbose_name_plural = "评议票"
+
+    def __str__(self):
+        return f"{self.get_category_display()} · {self.submitted_on}"
+
+
+class BallotRating(models.Model):
+    """评议票中对一个机关的评价（1–5）；"不了解"的机关不记录。"""
+
+    ballot = models.ForeignKey(Ballot, models.CASCADE, related_name="ratings", verbose_name="评议票")
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="+", verbose_name="机关")
+    level = models.PositiveSmallIntegerField("等级")
+
+    class Meta:
+        verbose_name = "评议评价"
+        verbose_name_plural = "评议评价"
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "agency"], name="ballot_rates_agency_once"),
+            models.CheckConstraint(condition=models.Q(level__range=(1, 5)), name="ballot_level_range"),
+        ]
+        indexes = [models.Index(fields=["agency", "level"], name="ballot_rating_agency")]
+
+    def __str__(self):
+        return f"{self.agency_id}: {self.level}"

@@ -1,13 +1,121 @@
-"""Reads of surveys for pages, the API and tasks."""
+"""Reads of surveys for pages, the API and scoring.
+
+Scoring asks for level counts up to a period's end. Whole months come from the monthly
+rollup rows (kept in each submission's transaction); only a partly covered month at either
+end is aggregated from the compact response rows with one GROUP BY — never a Python loop
+over responses. A province-sized year is 2,000 agencies × 12 months = 24 k rollup rows.
+"""
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from .choices import SurveyKind
-from .models import Survey
+from agencies.models import Cycle
+from agencies.scheme import DIMENSIONS
+
+from .choices import ResponseStatus, SurveyKind
+from .models import BallotRating, Opinion, RatingMonthly, Response, Survey, count_column, rating_column
+
+LEVELS = range(1, 6)
+
+
+@dataclass(frozen=True)
+class LevelCounts:
+    """What scoring needs of one agency: respondents and the count of each level per dimension/category."""
+
+    n: int = 0
+    counts: dict[str, dict[int, int]] = field(default_factory=dict)
 
 
 def surveys_open_public() -> QuerySet[Survey]:
     now = timezone.now()
     return Survey.objects.filter(kind=SurveyKind.PUBLIC, opens_at__lte=now, closes_at__gt=now).select_related("cycle")
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _month_spans(start: datetime, until: datetime) -> tuple[date | None, date | None, list[tuple[datetime, datetime]]]:
+    """Split [start, until) into whole local months [first, last) and the partial spans around them."""
+    first = timezone.localdate(start)
+    first_whole = first if first.day == 1 and _start_of(first) == start else _next_month(first.replace(day=1))
+    last_whole = timezone.localdate(until).replace(day=1)  # months before this one are whole
+    if first_whole >= last_whole:
+        return None, None, [(start, until)] if start < until else []
+    spans = []
+    if start < _start_of(first_whole):
+        spans.append((start, _start_of(first_whole)))
+    if _start_of(last_whole) < until:
+        spans.append((_start_of(last_whole), until))
+    return first_whole, last_whole, spans
+
+
+def _merge(result: dict[int, list], agency_id: int, n: int, row: dict) -> None:
+    entry = result.setdefault(agency_id, [0, defaultdict(lambda: defaultdict(int))])
+    entry[0] += n or 0
+    for d in DIMENSIONS:
+        for level in LEVELS:
+            value = row.get(count_column(d, level)) or 0
+            if value:
+                entry[1][d][level] += value
+
+
+def public_level_counts(*, cycle: Cycle, until: datetime) -> dict[int, LevelCounts]:
+    """agency_id → counts of the valid responses to the cycle's public surveys in [cycle start, until)."""
+    start = _start_of(cycle.starts_on)
+    surveys = Survey.objects.filter(cycle=cycle, kind=SurveyKind.PUBLIC)
+    first, last, spans = _month_spans(start, until)
+    columns = [count_column(d, level) for d in DIMENSIONS for level in LEVELS]
+    result: dict[int, list] = {}
+    if first is not None:
+        rows = (RatingMonthly.objects.filter(survey__in=surveys, month__gte=first, month__lt=last)
+                .values("agency_id").annotate(total_n=Sum("n"), **{c + "_sum": Sum(c) for c in columns}))
+        for row in rows:
+            _merge(result, row["agency_id"], row["total_n"], {c: row[c + "_sum"] for c in columns})
+    level_counts = {
+        count_column(d, level): Count("id", filter=Q(**{rating_column(d): level}))
+        for d in DIMENSIONS for level in LEVELS
+    }
+    for span_start, span_end in spans:
+        rated = Q()
+        for d in DIMENSIONS:
+            rated |= Q(**{f"{rating_column(d)}__isnull": False})
+        rows = (Response.objects.filter(survey__in=surveys, status=ResponseStatus.VALID,
+                                        submitted_at__gte=span_start, submitted_at__lt=span_end)
+                .values("agency_id").annotate(total_n=Count("id", filter=rated), **level_counts))
+        for row in rows:
+            _merge(result, row["agency_id"], row["total_n"], row)
+    return {agency_id: LevelCounts(n=n, counts={d: dict(levels) for d, levels in counts.items()})
+            for agency_id, (n, counts) in result.items()}
+
+
+def appraisal_level_counts(*, cycle: Cycle, until: datetime) -> dict[int, LevelCounts]:
+    """agency_id → counts by evaluator category of the cycle's appraisal ballots submitted before `until`.
+
+    Ballots keep only their date, so a period ending at local midnight counts the ballots of
+    the days before it.
+    """
+    rows = (BallotRating.objects
+            .filter(ballot__survey__cycle=cycle, ballot__survey__kind=SurveyKind.APPRAISAL,
+                    ballot__submitted_on__gte=cycle.starts_on, ballot__submitted_on__lt=timezone.localdate(until))
+            .values("agency_id", "ballot__category", "level").annotate(count=Count("id")))
+    result: dict[int, list] = {}
+    for row in rows:
+        entry = result.setdefault(row["agency_id"], [0, defaultdict(dict)])
+        entry[0] += row["count"]
+        entry[1][row["ballot__category"]][row["level"]] = row["count"]
+    return {agency_id: LevelCounts(n=n, counts=dict(counts)) for agency_id, (n, counts) in result.items()}
+
+
+def opinion_by_receipt(receipt: str) -> Opinion | None:
+    return (Opinion.objects.filter(receipt=receipt.strip().upper()).select_related("agency")
+            .prefetch_related("events").first())

@@ -1,15 +1,38 @@
-"""Every write on surveys: one function per state change."""
+"""Every write on surveys, responses, opinions, invitations and ballots: one function per change."""
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
 
-from agencies.models import Cycle
+from agencies.models import Agency, Cycle, Window
 from agencies.scheme import DIMENSIONS
+from conduct_eval.errors import ConflictError
 
-from .models import Survey, default_dimensions
+from . import privacy
+from .choices import Channel, OpinionStatus, ResponseStatus
+from .models import (
+    Ballot,
+    BallotRating,
+    Invitation,
+    Opinion,
+    OpinionEvent,
+    RatingMonthly,
+    Response,
+    Survey,
+    count_column,
+    default_dimensions,
+    rating_column,
+)
+
+OPINION_MAX_LENGTH = 2000
+CONTACT_MAX_LENGTH = 100
 
 
 @transaction.atomic
@@ -24,3 +47,198 @@ def survey_create(*, slug: str, cycle: Cycle, kind: str, title: str, opens_at: d
     survey.full_clean()
     survey.save()
     return survey
+
+
+# --- public responses ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Submitted:
+    status: str
+    receipt: str | None
+    response_id: int
+
+
+def month_of(at: datetime):
+    return timezone.localdate(at).replace(day=1)
+
+
+def _rollup_add(response: Response) -> None:
+    """Count a valid response into its month's rollup row: one UPSERT, in the caller's transaction."""
+    rated = {count_column(d, level): 1 for d, level in response.ratings().items() if level is not None}
+    columns = ["n", *rated]
+    table = RatingMonthly._meta.db_table
+    quoted = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quoted(table)} (survey_id, agency_id, month, {', '.join(map(quoted, columns))}) "
+        f"VALUES (%s, %s, %s, {', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT (survey_id, agency_id, month) DO UPDATE SET "
+        + ", ".join(f"{quoted(c)} = {quoted(table)}.{quoted(c)} + excluded.{quoted(c)}" for c in columns)
+    )
+    # Columns left out of the INSERT take their database default of 0.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [response.survey_id, response.agency_id, month_of(response.submitted_at), 1,
+                             *rated.values()])
+
+
+def _rollup_remove(response: Response) -> None:
+    """Take a formerly valid response out of its month's rollup row."""
+    columns = ["n", *(count_column(d, level) for d, level in response.ratings().items() if level is not None)]
+    RatingMonthly.objects.filter(survey_id=response.survey_id, agency_id=response.agency_id,
+                                 month=month_of(response.submitted_at)).update(
+        **{c: F(c) - 1 for c in columns})
+
+
+def _lock_device(survey: Survey, agency: Agency, fingerprint: str) -> None:
+    """Serialise submissions of one device for one agency, so two at once cannot both be valid.
+
+    SQLite already serialises writers (BEGIN IMMEDIATE); PostgreSQL takes a transaction-level
+    advisory lock on a 64-bit key of (survey, agency, fingerprint).
+    """
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.blake2b(f"{survey.pk}:{agency.pk}:{fingerprint}".encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
+
+
+def validate_ratings(survey: Survey, ratings) -> dict[str, int | None]:
+    """`{dimension: 1–5 or null}` → the rating columns; a ValidationError names `ratings`."""
+    if not isinstance(ratings, dict):
+        raise ValidationError({"ratings": "ratings 必须是对象：{维度: 1–5 或 null}"})
+    errors = []
+    for dimension, level in ratings.items():
+        if dimension not in survey.dimensions:
+            errors.append(f"未知维度：{dimension}")
+        elif level is not None and (isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 5):
+            errors.append(f"{dimension}：等级必须是 1–5 的整数或 null（不适用）")
+    if errors:
+        raise ValidationError({"ratings": errors})
+    return {rating_column(d): ratings.get(d) for d in DIMENSIONS}
+
+
+def response_submit(*, survey: Survey, agency: Agency, ratings: dict, fingerprint: str, window: Window | None = None,
+                    channel: str = Channel.WEB, opinion: str = "", contact: str = "", honeypot: bool = False,
+                    at: datetime | None = None) -> Submitted:
+    """Store one citizen's response (and opinion), whatever its status: nothing submitted is lost.
+
+    valid: counted; duplicate: the same device already gave a valid response to this agency
+    within SURVEY_DEDUP_HOURS; suspicious: the honeypot was filled. A closed survey is a 409.
+    """
+    at = at or timezone.now()
+    if not survey.is_open(at):
+        raise ConflictError("该调查当前未开放")
+    if not agency.has_service_window or not agency.active:
+        raise ValidationError({"agency": "该机关不参加网上民评"})
+    if window is not None and window.agency_id != agency.pk:
+        raise ValidationError({"window": "窗口不属于该机关"})
+    columns = validate_ratings(survey, ratings)
+    opinion, contact = (opinion or "").strip(), (contact or "").strip()
+    if len(opinion) > OPINION_MAX_LENGTH:
+        raise ValidationError({"opinion": f"意见不超过 {OPINION_MAX_LENGTH} 字"})
+    if len(contact) > CONTACT_MAX_LENGTH:
+        raise ValidationError({"contact": f"联系方式不超过 {CONTACT_MAX_LENGTH} 字"})
+
+    with transaction.atomic():
+        _lock_device(survey, agency, fingerprint)
+        if honeypot:
+            status = ResponseStatus.SUSPICIOUS
+        elif Response.objects.filter(survey=survey, agency=agency, fingerprint=fingerprint,
+                                     status=ResponseStatus.VALID,
+                                     submitted_at__gt=at - timedelta(hours=settings.SURVEY_DEDUP_HOURS),
+                                     submitted_at__lte=at).exists():
+            status = ResponseStatus.DUPLICATE
+        else:
+            status = ResponseStatus.VALID
+        response = Response.objects.create(survey=survey, agency=agency, window=window, channel=channel,
+                                           status=status, fingerprint=fingerprint, submitted_at=at, **columns)
+        if status == ResponseStatus.VALID:
+            _rollup_add(response)
+        receipt = None
+        if opinion:
+            receipt = opinion_create(survey=survey, agency=agency, window=window, response=response, text=opinion,
+                                     contact=contact, at=at).receipt
+    return Submitted(status=status, receipt=receipt, response_id=response.pk)
+
+
+@transaction.atomic
+def response_set_status(*, response: Response, status: str) -> Response:
+    """Re-classify a response after review (e.g. a flagged burst); the rollup follows."""
+    response = Response.objects.select_for_update().get(pk=response.pk)
+    if response.status == status:
+        return response
+    if response.status == ResponseStatus.VALID:
+        _rollup_remove(response)
+    elif status == ResponseStatus.VALID:
+        _rollup_add(response)
+    response.status = status
+    response.save(update_fields=["status"])
+    return response
+
+
+# --- opinions --------------------------------------------------------------------------
+
+def opinion_create(*, survey: Survey, agency: Agency, text: str, window: Window | None = None,
+                   response: Response | None = None, contact: str = "", at: datetime | None = None) -> Opinion:
+    at = at or timezone.now()
+    with transaction.atomic():
+        opinion = Opinion.objects.create(survey=survey, agency=agency, window=window, response=response, text=text,
+                                         contact=contact, contact_masked=privacy.mask_contact(contact),
+                                         receipt=privacy.new_receipt(), created_at=at)
+        OpinionEvent.objects.create(opinion=opinion, at=at, status=OpinionStatus.NEW, note="意见已收到，等待办公室处理")
+    return opinion
+
+
+@transaction.atomic
+def opinion_set_status(*, opinion: Opinion, status: str, note: str = "", merged_into: Opinion | None = None,
+                       at: datetime | None = None) -> Opinion:
+    """Move an opinion to `status` and add the step to the history the citizen sees on /track/."""
+    if status not in OpinionStatus.values:
+        raise ValidationError({"status": f"未知状态：{status}"})
+    opinion = Opinion.objects.select_for_update().get(pk=opinion.pk)
+    opinion.status = status
+    if merged_into is not None:
+        opinion.merged_into = merged_into
+    opinion.save(update_fields=["status", "merged_into"])
+    OpinionEvent.objects.create(opinion=opinion, at=at or timezone.now(), status=status, note=note)
+    return opinion
+
+
+# --- appraisal -------------------------------------------------------------------------
+
+@transaction.atomic
+def invitations_issue(*, survey: Survey, category: str, count: int, valid_from: datetime | None = None,
+                      valid_until: datetime | None = None) -> list[str]:
+    """Create `count` one-time tokens; only their keyed hashes are stored, so the list is shown once."""
+    tokens = [privacy.new_token() for _ in range(count)]
+    Invitation.objects.bulk_create([
+        Invitation(survey=survey, category=category, token_hash=privacy.token_hash(token),
+                   valid_from=valid_from or survey.opens_at, valid_until=valid_until or survey.closes_at)
+        for token in tokens
+    ])
+    return tokens
+
+
+def ballot_submit(*, token: str, ratings: dict[int, int], at: datetime | None = None) -> Ballot:
+    """Consume the token and store the ballot, atomically: of many concurrent posts of one token, one wins.
+
+    `ratings` maps agency ids to levels 1–5 (agencies the evaluator does not know are left out).
+    The ballot keeps the category only — never the token.
+    """
+    at = at or timezone.now()
+    if not ratings or any(isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 5 for v in ratings.values()):
+        raise ValidationError({"ratings": "请至少评价一个机关，等级为 1–5 的整数"})
+    digest = privacy.token_hash(token)
+    with transaction.atomic():
+        invitation = Invitation.objects.filter(token_hash=digest).select_related("survey").first()
+        if invitation is None:
+            raise ValidationError({"token": "无效的评议码"})
+        if not (invitation.valid_from <= at < invitation.valid_until) or not invitation.survey.is_open(at):
+            raise ConflictError("评议码不在有效期内或评议未开放")
+        # Compare-and-set: one UPDATE … WHERE used_at IS NULL decides who wins.
+        if Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(used_at=at) != 1:
+            raise ConflictError("该评议码已使用")
+        ballot = Ballot.objects.create(survey=invitation.survey, category=invitation.category,
+                                       submitted_on=timezone.localdate(at))
+        BallotRating.objects.bulk_create(
+            [BallotRating(ballot=ballot, agency_id=agency_id, level=level) for agency_id, level in ratings.items()])
+    return ballot
