@@ -108,7 +108,8 @@ def test_stats_count_due_verified_on_time_and_overdue(api, agency, cycle, admin,
         return services.notice_issue(agency=agency, cycle=cycle, source="manual", text=key, source_key=key,
                                      issued_at=aware(2026, 3, day, 9))
 
-    early, late, open_, future = issue("a", 2), issue("b", 2), issue("c", 2), issue("d", 30)
+    early, late = issue("a", 2), issue("b", 2)
+    issue("c", 2), issue("d", 30)  # one left open, one not yet due
     for n, when in ((early, aware(2026, 3, 10)), (late, aware(2026, 4, 20))):
         with time_machine.travel(when, tick=False):
             services.notice_respond(notice=n, actor=liaison, measures="措施", files=[png_file()])

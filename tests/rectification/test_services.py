@@ -36,10 +36,10 @@ def test_a_year_without_an_official_schedule_counts_monday_to_friday_and_warns(c
 
 def test_notice_issued_before_national_day_turns_overdue_exactly_after_its_deadline_once(
         agency, cycle, admin, mailable, django_capture_on_commit_callbacks):
-    with time_machine.travel(aware(2026, 9, 28, 10, 0), tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            notice = services.notice_issue(agency=agency, cycle=cycle, source="finding", text="窗口脸难看",
-                                           source_key="finding:1", actor=admin)
+    with time_machine.travel(aware(2026, 9, 28, 10, 0), tick=False), \
+            django_capture_on_commit_callbacks(execute=True):
+        notice = services.notice_issue(agency=agency, cycle=cycle, source="finding", text="窗口脸难看",
+                                       source_key="finding:1", actor=admin)
     assert notice.deadline == datetime.date(2026, 10, 23)
     mail.outbox.clear()
 
@@ -49,9 +49,9 @@ def test_notice_issued_before_national_day_turns_overdue_exactly_after_its_deadl
     assert notice.overdue is False
 
     for _ in range(3):  # the hourly job, again and again
-        with time_machine.travel(aware(2026, 10, 24, 0, 0, 1), tick=False):
-            with django_capture_on_commit_callbacks(execute=True):
-                services.notices_mark_overdue()
+        with time_machine.travel(aware(2026, 10, 24, 0, 0, 1), tick=False), \
+                django_capture_on_commit_callbacks(execute=True):
+            services.notices_mark_overdue()
     notice.refresh_from_db()
     assert notice.overdue is True
     assert notice.overdue_at == aware(2026, 10, 24, 0, 0, 1)
