@@ -6,9 +6,11 @@ transaction (a confirmed finding, an overdue notice, an upheld appeal).
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
@@ -192,6 +194,24 @@ def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, 
     except IntegrityError:
         raise ConflictError("本周期的年度最终结果已生成") from None
     return snapshot
+
+
+def recompute_request(*, cycle: Cycle, period: str = CYCLE, final: bool = False, actor=None) -> str:
+    """Ask for a recompute; returns the task id.
+
+    Embedded default (no Redis): done now, before the answer. Full stack: checked now (a bad
+    period or a premature final result is refused at once) and queued after the commit.
+    """
+    from . import tasks
+
+    snapshot_precheck(cycle=cycle, period=period, final=final)
+    task_id = str(uuid.uuid4())
+    if settings.REDIS_URL:
+        args = (cycle.pk, period, final, actor.pk if actor else None)
+        transaction.on_commit(lambda: tasks.recompute.apply_async(args, task_id=task_id))
+    else:
+        snapshot_compute(cycle=cycle, period=period, final=final, actor=actor)
+    return task_id
 
 
 def _input_dict(agency_input) -> dict:

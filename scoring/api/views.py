@@ -1,7 +1,3 @@
-import uuid
-
-from django.conf import settings
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from rest_framework import exceptions, generics, permissions, status
 from rest_framework.response import Response
@@ -12,7 +8,7 @@ from agencies.choices import Role
 from agencies.models import Cycle
 from conduct_eval.api import IsAdmin
 
-from .. import selectors, services, tasks
+from .. import selectors, services
 from ..models import ScoreEntry
 from ..periods import CYCLE, PeriodError, period_parse
 from ..rankings import ranking_payload
@@ -125,13 +121,7 @@ class Recompute(CycleMixin, APIView):
         body = RecomputeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         period, final = body.validated_data["period"], body.validated_data["final"]
-        services.snapshot_precheck(cycle=cycle, period=period, final=final)
-        task_id = str(uuid.uuid4())
-        args = (cycle.pk, period, final, request.user.pk)
-        if settings.REDIS_URL:
-            transaction.on_commit(lambda: tasks.recompute.apply_async(args, task_id=task_id))
-        else:
-            services.snapshot_compute(cycle=cycle, period=period, final=final, actor=request.user)
+        task_id = services.recompute_request(cycle=cycle, period=period, final=final, actor=request.user)
         return Response({"task_id": task_id}, status=status.HTTP_202_ACCEPTED)
 
 
