@@ -8,12 +8,25 @@ flag, the veto, the 95% intervals).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from .models import RankingSnapshot, Scorecard
 
-COMPONENT_KEYS = ("score", "weight", "weight_share", "n", "included", "reason", "small_sample")
-EXTRA_KEYS = ("base", "bonus_booked", "total_low", "total_high", "rank_low", "rank_high")
+COMPONENT_NUMBERS = ("score", "weight", "weight_share")
+COMPONENT_KEYS = ("n", "included", "reason", "reason_label", "small_sample")
+EXTRA_NUMBERS = ("base", "bonus_booked", "total_low", "total_high")
+EXTRA_KEYS = ("rank_low", "rank_high", "rank_in_group_low", "rank_in_group_high")
+
+
+def _number(value) -> Decimal | None:
+    """The method writes Decimals as strings; the API answers numbers (as every other endpoint does)."""
+    return None if value is None else Decimal(str(value))
+
+
+def _component(component: dict[str, Any]) -> dict[str, Any]:
+    return {**{key: _number(component.get(key)) for key in COMPONENT_NUMBERS},
+            **{key: component.get(key) for key in COMPONENT_KEYS}}
 
 
 def ranking_row(scorecard: Scorecard) -> dict[str, Any]:
@@ -22,15 +35,15 @@ def ranking_row(scorecard: Scorecard) -> dict[str, Any]:
         "agency": scorecard.agency.code,
         "agency_name": scorecard.agency.name,
         "group": scorecard.group_code,
-        "components": {name: {key: component.get(key) for key in COMPONENT_KEYS}
-                       for name, component in card.get("components", {}).items()},
-        "bonus": card.get("bonus"),
-        "deduction": card.get("deduction"),
+        "components": {name: _component(component) for name, component in card.get("components", {}).items()},
+        "bonus": _number(card.get("bonus")),
+        "deduction": _number(card.get("deduction")),
         "veto": scorecard.veto,
         "total": scorecard.total,
         "rank_overall": scorecard.rank_overall,
         "rank_in_group": scorecard.rank_in_group,
         "outcome": scorecard.outcome,
+        **{key: _number(card.get(key)) for key in EXTRA_NUMBERS},
         **{key: card.get(key) for key in EXTRA_KEYS},
     }
 

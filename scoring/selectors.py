@@ -15,8 +15,10 @@ from agencies.access import has_role, is_admin, scope
 from agencies.choices import CycleStatus, Role
 from agencies.models import Agency, Cycle
 from agencies.scheme import normalize_scheme
+from surveys.selectors import appraisal_level_counts, public_level_counts
 
 from .choices import EntryKind
+from .method import AgencyInput
 from .models import Assessment, Indicator, RankingSnapshot, Scorecard, ScoreEntry
 
 ZERO = Decimal("0")
@@ -95,16 +97,12 @@ def assessment_totals(*, cycle: Cycle, until: datetime) -> dict[int, dict[str, A
 
 # --- inputs of the method -------------------------------------------------------------
 
-def scoring_inputs(*, cycle: Cycle, until: datetime) -> list:
+def scoring_inputs(*, cycle: Cycle, until: datetime) -> list[AgencyInput]:
     """Every active agency's aggregates up to `until`, as the method's `AgencyInput`s, sorted by code.
 
     Five queries whatever the volume: agencies, public counts, appraisal counts,
     assessments, ledger.
     """
-    from surveys.selectors import appraisal_level_counts, public_level_counts
-
-    from .method import AgencyInput
-
     agencies = Agency.objects.filter(active=True).select_related("group").order_by("code")
     public = public_level_counts(cycle=cycle, until=until)
     appraisal = appraisal_level_counts(cycle=cycle, until=until)

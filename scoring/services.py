@@ -18,6 +18,7 @@ from agencies.choices import CycleStatus
 from agencies.models import Agency, Cycle
 from conduct_eval.errors import ConflictError
 
+from . import method
 from .choices import EntryKind, EntrySource
 from .models import Assessment, Indicator, RankingSnapshot, Scorecard, ScoreEntry
 from .periods import CYCLE, Period, PeriodError, period_parse
@@ -164,8 +165,6 @@ def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, 
     The final annual snapshot needs a closed cycle, is stored once, and announces itself
     with `final_snapshot_published` after the commit.
     """
-    from . import method
-
     span = snapshot_precheck(cycle=cycle, period=period, final=final)
     scheme = scheme_of(cycle)
     inputs = scoring_inputs(cycle=cycle, until=span.until)
@@ -184,7 +183,7 @@ def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, 
             Scorecard.objects.bulk_create([
                 Scorecard(snapshot=snapshot, agency_id=by_code[card.agency], group_code=card.group,
                           total=card.total, rank_overall=card.rank_overall, rank_in_group=card.rank_in_group,
-                          outcome=card.outcome or "none", veto=card.veto, card=card.to_dict(),
+                          outcome=card.outcome, veto=card.veto, card=card.to_dict(),
                           inputs=_input_dict(inputs_by_code[card.agency]))
                 for card in cards
             ], batch_size=500)

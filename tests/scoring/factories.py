@@ -27,7 +27,8 @@ def card_of(agency, *, total, rank, rank_in_group, outcome="none", veto=False):
         "outcome": outcome, "total_low": total - 2, "total_high": total + 2, "rank_low": 1, "rank_high": rank + 1,
         "components": {
             "public_survey": component, "appraisal": {**component, "score": 70},
-            "organizational": {**component, "score": None, "n": 0, "included": False, "reason": "无考评数据"},
+            "organizational": {**component, "score": None, "n": 0, "included": False, "reason": "no_data",
+                               "reason_label": "暂无数据"},
             "inspection": {**component, "score": 97, "weight": 20, "small_sample": False},
         },
     }

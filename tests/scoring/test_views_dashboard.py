@@ -46,7 +46,7 @@ def test_drill_down_explains_every_point(client, cycle, agency, admin, indicator
     client.force_login(admin)
     with django_assert_max_num_queries(10):
         page = client.get(f"/dashboard/{snapshot.pk}/{agency.code}/").content.decode()
-    for text in ("暗访发现脸难看", "班子建设", "16.00 / 20.00", "服务态度", "两代表一委员", "未计入", "无考评数据",
+    for text in ("暗访发现脸难看", "班子建设", "16.00 / 20.00", "服务态度", "两代表一委员", "未计入", "暂无数据",
                  "基础分", "封顶 5 分"):
         assert text in page, text
 
