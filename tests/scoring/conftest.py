@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from agencies.choices import Role
@@ -11,6 +12,13 @@ from .factories import IndicatorFactory
 
 def aware(*args) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime(*args))
+
+
+@pytest.fixture(autouse=True)
+def _mid_2026():
+    """Scoring tests live inside the 2026 cycle of the shared `cycle` fixture, whatever today is."""
+    with time_machine.travel(datetime.datetime(2026, 6, 15, 10, tzinfo=datetime.UTC), tick=True):
+        yield
 
 
 @pytest.fixture
