@@ -1,6 +1,6 @@
 """Recompute cost against its baseline, at growing sizes, in one run.
 
-    python -m bench.bench_recompute [--sizes 50x100,200x100,800x100] [--repeat 3]
+    python -m bench.bench_recompute [--sizes 50x100,200x100,200x1000,800x100] [--repeat 3]
 
 Each size is AGENCIESxRESPONSES_PER_AGENCY. The data goes into a throwaway database (a
 temporary SQLite file, or DATABASE_URL if set: point it at a scratch database). Reported,
@@ -127,7 +127,7 @@ def measure(n_agencies: int, per_agency: int, run: int, repeat: int) -> dict[str
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="50x100,200x100,800x100",
+    parser.add_argument("--sizes", default="50x100,200x100,200x1000,800x100",
                         help="comma-separated AGENCIESxRESPONSES_PER_AGENCY")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)

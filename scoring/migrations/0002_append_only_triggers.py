@@ -10,8 +10,9 @@ TABLES = ["scoring_scoreentry", "scoring_assessment", "scoring_rankingsnapshot",
 FUNCTION = """
 CREATE OR REPLACE FUNCTION scoring_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
-        USING ERRCODE = 'restrict_violation';
+    -- No percent signs here: the migration's SQL passes through the driver's parameter formatting.
+    RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only: ' || TG_OP || ' refused',
+        ERRCODE = 'restrict_violation';
 END;
 $$ LANGUAGE plpgsql;
 """
