@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="50x100,200x100,200x1000,800x100",
                         help="comma-separated AGENCIESxRESPONSES_PER_AGENCY")
     parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args(argv)
+    args, _ = parser.parse_known_args(argv)  # `python -m bench bench_recompute` passes the module name
     _setup()
     sizes = [tuple(int(x) for x in size.split("x")) for size in args.sizes.split(",")]
     print(f"{'agencies':>8} {'responses':>10} {'baseline':>10} {'inputs':>8} {'method':>8} {'intervals':>10} "
