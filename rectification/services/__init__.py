@@ -12,6 +12,7 @@ from .notifications import (
     notifications_queue,
     notifications_sweep,
 )
+from .ranking import ranking_outcomes_publish
 from .triage import opinion_triage
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "notifications_queue",
     "notifications_sweep",
     "opinion_triage",
+    "ranking_outcomes_publish",
 ]

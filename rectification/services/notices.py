@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -18,6 +19,8 @@ from agencies.models import Agency, Cycle, User
 from agencies.scheme import DEFAULT_SCHEME, normalize_scheme
 from agencies.selectors import cycle_current
 from conduct_eval.errors import ConflictError
+from scoring.choices import EntryKind, EntrySource
+from scoring.services import score_entry_book
 from surveys.choices import OpinionStatus
 from surveys.models import Opinion
 from surveys.services import opinion_set_status
@@ -230,9 +233,20 @@ def notices_mark_overdue(*, at: datetime | None = None) -> int:
 def _book_overdue_deduction(notice: RectificationNotice) -> bool:
     """Book the one `overdue_deduction` ledger entry of an overdue notice (idempotent by its source key).
 
-    Scoring owns the ledger; its `score_entry_book` service is wired here once it lands in main.
-    Until then nothing is booked (and nothing is faked): the overdue flag and the history stand,
-    and the booking can be replayed by key for every notice with `overdue=True`.
+    The entry goes to the notice's cycle, or — when that cycle is already closed (a ranking notice
+    of last year's final result) — to the open cycle of the day the notice turned overdue. With no
+    open cycle to book in, nothing is booked and the history says so.
     """
-    logger.warning("overdue deduction for notice %s not booked: the scoring ledger is not available yet", notice.pk)
-    return False
+    cycle = notice.cycle
+    if cycle is None or cycle.is_locked:
+        cycle = cycle_for(timezone.localdate(notice.overdue_at or timezone.now()))
+    if cycle is None or cycle.is_locked:
+        logger.warning("overdue deduction for notice %s not booked: no open cycle", notice.pk)
+        return False
+    points = Decimal(str(normalize_scheme(cycle.scheme)["overdue_deduction"]))
+    if points <= 0:
+        return False
+    score_entry_book(cycle=cycle, agency=notice.agency, kind=EntryKind.DEDUCTION, points=points,
+                     source=EntrySource.NOTICE, source_key=f"notice:{notice.pk}:overdue",
+                     reason=f"整改通知逾期未办结（期限 {notice.deadline:%Y-%m-%d}）：{notice.text[:100]}")
+    return True

@@ -11,6 +11,7 @@ from rectification import services
 from rectification.models import NoticeEvent, Notification, RectificationNotice
 from rectification.tasks import notification_send
 from rectification.workdays import add_working_days
+from scoring.models import ScoreEntry
 from surveys.models import Opinion
 
 from .conftest import aware, png_file
@@ -60,6 +61,8 @@ def test_notice_issued_before_national_day_turns_overdue_exactly_after_its_deadl
     assert sorted(n.recipient.username for n in reminders) == ["leader", "liaison"]
     assert sorted(m.to[0] for m in mail.outbox) == ["leader@example.gov.cn", "liaison@example.gov.cn"]
     assert all("逾期" in m.subject for m in mail.outbox)
+    deductions = ScoreEntry.objects.filter(agency=agency, kind="deduction", source="notice")
+    assert [(e.source_key, str(e.points)) for e in deductions] == [(f"notice:{notice.pk}:overdue", "0.5")]
 
 
 def test_a_verified_notice_never_turns_overdue(responded, admin):
