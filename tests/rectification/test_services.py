@@ -62,7 +62,7 @@ def test_notice_issued_before_national_day_turns_overdue_exactly_after_its_deadl
     assert sorted(m.to[0] for m in mail.outbox) == ["leader@example.gov.cn", "liaison@example.gov.cn"]
     assert all("逾期" in m.subject for m in mail.outbox)
     deductions = ScoreEntry.objects.filter(agency=agency, kind="deduction", source="notice")
-    assert [(e.source_key, str(e.points)) for e in deductions] == [(f"notice:{notice.pk}:overdue", "0.5")]
+    assert [(e.source_key, str(e.points)) for e in deductions] == [(f"notice:{notice.pk}:overdue", "0.50")]
 
 
 def test_a_verified_notice_never_turns_overdue(responded, admin):
