@@ -72,7 +72,8 @@ def _tell_citizens(notice: RectificationNotice, status: str, note: str, at: date
 
 
 def _locked(notice: RectificationNotice) -> RectificationNotice:
-    return RectificationNotice.objects.select_for_update().select_related("agency", "opinion").get(pk=notice.pk)
+    return (RectificationNotice.objects.select_for_update(of=("self",)).select_related("agency", "opinion")
+            .get(pk=notice.pk))
 
 
 @transaction.atomic

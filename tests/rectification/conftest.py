@@ -129,8 +129,7 @@ def celery_via(settings):
     saved = {key: current_app.conf[key] for key in ("broker_url", "task_always_eager")}
 
     def reset_pools():
-        if current_app._pool is not None:
-            current_app._pool.force_close_all()
+        # Only drop the app's references: kombu keeps one pool per broker URL and hands it out again.
         current_app._pool = None
         current_app.amqp._producer_pool = None
 
