@@ -34,7 +34,9 @@ def _save_visit(request, visit=None):
     form = VisitForm(request.POST or None, initial=visit and {
         "agency": visit.agency, "window": visit.window, "summary": visit.summary, "mode": visit.mode,
         "visited_at": visit.visited_at and visit.visited_at.astimezone().strftime("%Y-%m-%dT%H:%M")})
-    formset = FindingFormSet(request.POST or None, prefix="f", initial=visit and [
+    # A posted formset is judged on what was posted: with `initial` an untouched finding would count as unchanged
+    # and be dropped.
+    formset = FindingFormSet(request.POST or None, prefix="f", initial=None if request.POST or not visit else [
         {"category": f.category, "severity": f.severity, "description": f.description} for f in visit.findings.all()])
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         findings = [f for f in formset.cleaned_data if f and not f.get("DELETE")]
