@@ -9,7 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Agency, User, Window
+from agencies.selectors import cycle_for_date
 from conduct_eval.errors import ConflictError
+from scoring.choices import EntryKind
+from scoring.selectors import scheme_of, score_entry_by_source
+from scoring.services import score_entry_book, score_entry_reverse
 
 from . import evidence as photos
 from .choices import AppealStatus, FindingCategory, FindingStatus, Severity, VisitMode, VisitStatus
@@ -137,4 +141,51 @@ def finding_appeal(*, finding: Finding, actor: User, reason: str) -> Finding:
     finding.appeal_status, finding.appeal_text = AppealStatus.PENDING, reason.strip()
     finding.appealed_at = timezone.now()
     finding.save()
+    return finding
+
+
+def _cycle_of(finding: Finding):
+    cycle = cycle_for_date(timezone.localdate(finding.visit.visited_at))
+    if cycle is None:
+        raise ConflictError("察访日期不在任何评议周期内，无法记分")
+    return cycle
+
+
+@transaction.atomic
+def finding_confirm(*, finding: Finding, actor: User, reason: str = "") -> Finding:
+    """Uphold a finding: one inspection entry of the scheme's severity points in the ledger and one
+    rectification notice for the agency. Confirming again books nothing new: the finding row is
+    locked, and both the entry and the notice are keyed `finding:<id>` under unique constraints."""
+    finding = _lock_finding(finding)
+    if finding.status == FindingStatus.DISMISSED:
+        raise ConflictError("该问题已不予认定")
+    if finding.visit.status != VisitStatus.SUBMITTED:
+        raise ConflictError("察访记录尚未提交")
+    cycle = _cycle_of(finding)
+    if finding.status == FindingStatus.SUBMITTED:
+        finding.status, finding.reason = FindingStatus.CONFIRMED, reason.strip()
+        finding.reviewed_by, finding.reviewed_at = actor, timezone.now()
+        finding.save()
+    agency = finding.visit.agency
+    points = scheme_of(cycle)["severity_points"][finding.severity]
+    score_entry_book(cycle=cycle, agency=agency, kind=EntryKind.INSPECTION, points=points,
+                     reason=f"察访确认：{finding.get_category_display()}（{finding.get_severity_display()}）",
+                     source="finding", source_key=f"finding:{finding.pk}", actor=actor)
+    return finding
+
+
+@transaction.atomic
+def finding_adjudicate(*, finding: Finding, actor: User, finding_true: bool, note: str = "") -> Finding:
+    """Decide an agency's appeal: 属实 keeps the finding; 不属实 upholds the appeal and books a reversing entry."""
+    finding = _lock_finding(finding)
+    if finding.appeal_status != AppealStatus.PENDING:
+        raise ConflictError("该问题没有待裁定的申诉")
+    finding.appeal_status = AppealStatus.REJECTED if finding_true else AppealStatus.UPHELD
+    finding.appeal_note, finding.adjudicated_at = note.strip(), timezone.now()
+    finding.save()
+    if not finding_true:
+        entry = score_entry_by_source(f"finding:{finding.pk}")
+        if entry is not None:
+            score_entry_reverse(entry=entry, reason=f"申诉裁定不属实：{note.strip() or finding}", actor=actor,
+                                source_key=f"finding:{finding.pk}:appeal")
     return finding
