@@ -377,6 +377,7 @@ class _Prepared:
     scores: dict[str, list[Fraction | None]]  # component -> exact score per agency (None = no data)
     reasons: dict[str, list[str | None]]  # component -> why it is left out (None = included)
     means: dict[str, _Means]  # public_survey and appraisal: the exact weighted means and their parts
+    sample_sizes: dict[str, list[int]]  # component -> n shown on the scorecard (ratings, ballots, indicators, entries)
     bonus_booked: list[Fraction]
     deduction: list[Fraction]
 
@@ -410,6 +411,12 @@ def _prepare(agencies: Sequence[AgencyInput], scheme: Mapping | None) -> _Prepar
         name: [None if score is not None else "no_data" for score in values] for name, values in scores.items()}
     reasons[PUBLIC_SURVEY] = [reason if window else "no_window"
                               for reason, window in zip(reasons[PUBLIC_SURVEY], windows, strict=True)]
+    sample_sizes = {
+        PUBLIC_SURVEY: [int(a.public_n) or max(ns, default=0) for a, ns in zip(ordered, public.ns, strict=True)],
+        APPRAISAL: [int(a.appraisal_n) or sum(ns) for a, ns in zip(ordered, appraisal.ns, strict=True)],
+        ORGANIZATIONAL: [int(a.assessment_n) for a in ordered],
+        INSPECTION: [int(a.inspection_n) for a in ordered],
+    }
     return _Prepared(
         agencies=ordered,
         scheme=parsed,
@@ -418,6 +425,7 @@ def _prepare(agencies: Sequence[AgencyInput], scheme: Mapping | None) -> _Prepar
         scores=scores,
         reasons=reasons,
         means={PUBLIC_SURVEY: public, APPRAISAL: appraisal},
+        sample_sizes=sample_sizes,
         bonus_booked=[_exact(a.bonus) for a in ordered],
         deduction=[_exact(a.deduction) for a in ordered],
     )
@@ -469,12 +477,7 @@ def _components(prepared: _Prepared, i: int, weight_sum: Fraction) -> dict[str, 
     s = prepared.scheme
     agency = prepared.agencies[i]
     public, appraisal = prepared.means[PUBLIC_SURVEY], prepared.means[APPRAISAL]
-    ns = {
-        PUBLIC_SURVEY: int(agency.public_n) or max(public.ns[i], default=0),
-        APPRAISAL: int(agency.appraisal_n) or sum(appraisal.ns[i]),
-        ORGANIZATIONAL: int(agency.assessment_n),
-        INSPECTION: int(agency.inspection_n),
-    }
+    ns = {name: sizes[i] for name, sizes in prepared.sample_sizes.items()}
     parts = {
         PUBLIC_SURVEY: _parts(public, i, s.dimensions, s.dimension_weights_shown) if agency.has_service_window else {},
         APPRAISAL: _parts(appraisal, i, s.categories, s.category_weights_shown),
