@@ -662,9 +662,12 @@ def _resampled_components(prepared: _Prepared, rng: np.random.Generator, draws: 
         for start in range(0, draws, chunk):
             size = min(chunk, draws - start)
             block = weighted_sums[start:start + size]
-            block += centre
+            block[:] = centre
             if len(noisy):
-                block[:, noisy] += rng.standard_normal((size, len(noisy))) * spread[noisy]
+                deviates = rng.standard_normal((size, len(noisy)))
+                deviates *= spread[noisy]
+                deviates += centre[noisy]
+                block[:, noisy] = deviates  # one scatter, in place: the largest array of the resampling
             if len(exact_n):
                 redrawn = rng.multinomial(exact_n, exact_p, size=(size, len(exact_n)))  # (size, cells, 5)
                 weighted_means = (redrawn @ points) / exact_n * exact_weights
