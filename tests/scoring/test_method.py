@@ -3,14 +3,17 @@
 No Django and no database: scoring/method.py takes aggregates and returns scorecards.
 """
 import json
+import math
 from decimal import Decimal
 from fractions import Fraction
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agencies.scheme import CATEGORIES, DEFAULT_SCHEME, DIMENSIONS
+from scoring import method
 from scoring.method import (
     AgencyInput,
     compute,
@@ -363,6 +366,87 @@ def test_intervals_follow_the_sample():
     assert 0 < width["many"] < width["few"]  # more ratings, narrower interval
     assert width["fixed"] == 0  # nothing of it is resampled
     assert (cards["fixed"].total_low, cards["fixed"].total_high) == (D("80.00"), D("80.00"))
+
+
+def cells_take_the_normal_limit(counts_by_part):
+    """Whether the resampling may draw each of these cells' means from its normal limit."""
+    counts = np.array([[by_level.get(level, 0) for level in range(1, 6)] for by_level in counts_by_part], dtype=float)
+    n = counts.sum(axis=1)
+    points = np.array([float(DEFAULT_SCHEME["level_points"][str(level)]) for level in range(1, 6)])
+    return method._normal_is_close(n, counts / n[:, None], points).tolist()
+
+
+def test_which_cells_take_the_normal_limit():
+    balanced = {1: 10, 2: 20, 3: 40, 4: 70, 5: 60}
+    assert cells_take_the_normal_limit([balanced]) == [True]  # n = 200, near-normal
+    assert cells_take_the_normal_limit([{k: v // 5 for k, v in balanced.items()}]) == [False]  # n = 40 < 50
+    assert cells_take_the_normal_limit([{1: 1, 5: 199}]) == [False]  # lopsided: exact at any n
+    assert cells_take_the_normal_limit([{1: 1, 5: 4999}]) == [False]
+    assert cells_take_the_normal_limit([{4: 500}]) == [True]  # no spread: the same on either path
+
+
+def test_normal_limit_and_exact_redraws_agree_on_large_samples(monkeypatch):
+    # Appraisal only (no window), 400 ballots per category, so the intervals are wide enough
+    # (about ±0.7) for cents to be fine; one agency with a window adds eight 2,000-rating dimensions.
+    shapes = [{1: 8, 2: 24, 3: 88, 4: 160, 5: 120}, {1: 20, 2: 40, 3: 100, 4: 140, 5: 100},
+              {1: 4, 2: 16, 3: 60, 4: 160, 5: 160}, {1: 40, 2: 60, 3: 120, 4: 100, 5: 80}]
+    agencies = [
+        AgencyInput(code=f"a{i}", group="g", has_service_window=False,
+                    appraisal_counts={c: shapes[(i + j) % 4] for j, c in enumerate(CATEGORIES)},
+                    inspection_deduction=D(i))
+        for i in range(4)
+    ] + [AgencyInput(code="w", group="g", has_service_window=True,
+                     public_counts={d: {k: 5 * v for k, v in shapes[j % 4].items()} for j, d in enumerate(DIMENSIONS)},
+                     appraisal_counts={c: shapes[j] for j, c in enumerate(CATEGORIES)})]
+    assert all(cells_take_the_normal_limit(shapes + [{k: 5 * v for k, v in s.items()} for s in shapes]))
+    cards = compute(agencies, DEFAULT_SCHEME)
+    normal = by_code(with_intervals(cards, agencies, DEFAULT_SCHEME, draws=4000, seed=1))
+    monkeypatch.setattr(method, "_NORMAL_MIN_N", math.inf)  # every cell redrawn from its multinomial
+    exact = by_code(with_intervals(cards, agencies, DEFAULT_SCHEME, draws=4000, seed=2))
+    for code, card in exact.items():
+        half_exact = (card.total_high - card.total_low) / 2
+        half_normal = (normal[code].total_high - normal[code].total_low) / 2
+        assert half_exact > D("0.2")
+        assert abs(half_normal - half_exact) <= D("0.1") * half_exact, code
+        assert abs((normal[code].total_high + normal[code].total_low) / 2
+                   - (card.total_high + card.total_low) / 2) <= D("0.1") * half_exact, code
+
+
+def test_small_cells_are_redrawn_exactly(monkeypatch):
+    # No window, no assessment, inspection 100: total = (30·appraisal + 20·100) / 50 = 0.6·appraisal + 40.
+    def agency(code, counts, **more):
+        return AgencyInput(code=code, group="g", has_service_window=False, appraisal_counts={"deputy": counts},
+                           **more)
+
+    agencies = [
+        agency("same", {4: 3}),  # appraisal 75 in every redraw
+        agency("three", {4: 1, 5: 2}),  # appraisal ∈ {75, 83.33…, 91.66…, 100}: total ∈ {85, 90, 95, 100}
+        # 100 ballots, balanced, but the component says 10 ballots: a small sample, so exact anyway;
+        # appraisal moves in steps of 0.25, the total in steps of 0.15 from 85.
+        agency("flagged", {3: 50, 5: 50}, appraisal_n=10),
+    ]
+    cards = compute(agencies, DEFAULT_SCHEME)
+    assert by_code(cards)["flagged"].components["appraisal"].small_sample
+
+    def on_the_lattice(card):
+        # 401 draws: the 2.5% and 97.5% points are single draws, so an exact redraw lands on the lattice.
+        three = {D(v) for v in ("85.00", "90.00", "95.00", "100.00")}
+        if card.agency == "three":
+            return {card.total_low, card.total_high} <= three
+        return all((value - 85) % D("0.15") == 0 for value in (card.total_low, card.total_high))
+
+    exact = by_code(with_intervals(cards, agencies, DEFAULT_SCHEME, draws=401, seed=5))
+    assert (exact["same"].total_low, exact["same"].total_high) == (D("85.00"), D("85.00"))
+    assert on_the_lattice(exact["three"]) and on_the_lattice(exact["flagged"])
+    assert exact["three"].total_low < exact["three"].total_high
+
+    # The check can tell: forced onto the normal limit, the same cells leave the lattice.
+    monkeypatch.setattr(method, "_NORMAL_MIN_N", 0)
+    monkeypatch.setattr(method, "_NORMAL_TOLERANCE", math.inf)
+    loose = scheme(min_sample=0)
+    normal = by_code(with_intervals(compute(agencies, loose), agencies, loose, draws=401, seed=5))
+    assert (normal["same"].total_low, normal["same"].total_high) == (D("85.00"), D("85.00"))
+    assert not on_the_lattice(normal["three"]) and not on_the_lattice(normal["flagged"])
 
 
 def test_intervals_need_the_same_agencies():
