@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,8 +16,9 @@ from agencies.scheme import DIMENSIONS
 from conduct_eval.errors import ConflictError
 
 from . import privacy
-from .choices import Channel, OpinionStatus, ResponseStatus
+from .choices import Channel, EvaluatorCategory, OpinionStatus, ResponseStatus
 from .models import (
+    LEVEL_RANGE,
     Ballot,
     BallotRating,
     Invitation,
@@ -33,6 +34,7 @@ from .models import (
 
 OPINION_MAX_LENGTH = 2000
 CONTACT_MAX_LENGTH = 100
+INVITATIONS_MAX = 5000  # one print run; the office issues more in further batches
 
 
 @transaction.atomic
@@ -111,6 +113,9 @@ def validate_ratings(survey: Survey, ratings) -> dict[str, int | None]:
             errors.append(f"未知维度：{dimension}")
         elif level is not None and (isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 5):
             errors.append(f"{dimension}：等级必须是 1–5 的整数或 null（不适用）")
+    if not errors and all(level is None for level in ratings.values()):
+        # A response that rates nothing would still block the device's real one as a duplicate.
+        errors.append("请至少对一个维度作出评价")
     if errors:
         raise ValidationError({"ratings": errors})
     return {rating_column(d): ratings.get(d) for d in DIMENSIONS}
@@ -158,6 +163,34 @@ def response_submit(*, survey: Survey, agency: Agency, ratings: dict, fingerprin
             receipt = opinion_create(survey=survey, agency=agency, window=window, response=response, text=opinion,
                                      contact=contact, at=at).receipt
     return Submitted(status=status, receipt=receipt, response_id=response.pk)
+
+
+def rollups_rebuild(*, survey: Survey, months: set[date]) -> int:
+    """Recount the monthly rollup rows of `months` from the response rows, for the bulk paths (import, demo).
+
+    One INSERT … SELECT … GROUP BY per month instead of one UPSERT per response. On PostgreSQL
+    the rollup table is locked against live submissions meanwhile, so a submission committed
+    between the DELETE and the INSERT cannot be lost or counted twice. Returns the rows written.
+    """
+    table, source = RatingMonthly._meta.db_table, Response._meta.db_table
+    quoted = connection.ops.quote_name
+    pairs = [(d, level) for d in DIMENSIONS for level in LEVEL_RANGE]
+    columns = [count_column(d, level) for d, level in pairs]
+    sums = ", ".join(f"SUM(CASE WHEN {quoted(rating_column(d))} = {level} THEN 1 ELSE 0 END)" for d, level in pairs)
+    sql = (f"INSERT INTO {quoted(table)} (survey_id, agency_id, month, n, {', '.join(map(quoted, columns))}) "
+           f"SELECT survey_id, agency_id, %s, COUNT(*), {sums} FROM {quoted(source)} "
+           f"WHERE survey_id = %s AND status = %s AND submitted_at >= %s AND submitted_at < %s GROUP BY agency_id")
+    written = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {quoted(table)} IN SHARE ROW EXCLUSIVE MODE")
+        for month in sorted(months):
+            RatingMonthly.objects.filter(survey=survey, month=month).delete()
+            start = timezone.make_aware(datetime.combine(month, time.min))
+            end = timezone.make_aware(datetime.combine((month + timedelta(days=32)).replace(day=1), time.min))
+            cursor.execute(sql, [month, survey.pk, ResponseStatus.VALID, start, end])
+            written += cursor.rowcount
+    return written
 
 
 @transaction.atomic
@@ -209,6 +242,10 @@ def opinion_set_status(*, opinion: Opinion, status: str, note: str = "", merged_
 def invitations_issue(*, survey: Survey, category: str, count: int, valid_from: datetime | None = None,
                       valid_until: datetime | None = None) -> list[str]:
     """Create `count` one-time tokens; only their keyed hashes are stored, so the list is shown once."""
+    if category not in EvaluatorCategory.values:
+        raise ValidationError({"category": f"未知评议人类别：{category}"})
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= INVITATIONS_MAX:
+        raise ValidationError({"count": f"数量须为 1–{INVITATIONS_MAX} 的整数"})
     tokens = [privacy.new_token() for _ in range(count)]
     Invitation.objects.bulk_create([
         Invitation(survey=survey, category=category, token_hash=privacy.token_hash(token),
