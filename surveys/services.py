@@ -34,6 +34,7 @@ from .models import (
 
 OPINION_MAX_LENGTH = 2000
 CONTACT_MAX_LENGTH = 100
+OPINION_RECEIVED_NOTE = "意见已收到，等待办公室处理"
 INVITATIONS_MAX = 5000  # one print run; the office issues more in further batches
 
 
@@ -179,7 +180,7 @@ def rollups_rebuild(*, survey: Survey, months: set[date]) -> int:
     sums = ", ".join(f"SUM(CASE WHEN {quoted(rating_column(d))} = {level} THEN 1 ELSE 0 END)" for d, level in pairs)
     sql = (f"INSERT INTO {quoted(table)} (survey_id, agency_id, month, n, {', '.join(map(quoted, columns))}) "
            f"SELECT survey_id, agency_id, %s, COUNT(*), {sums} FROM {quoted(source)} "
-           f"WHERE survey_id = %s AND status = %s AND submitted_at >= %s AND submitted_at < %s GROUP BY agency_id")
+           f"WHERE survey_id = %s AND status = %s AND submitted_at >= %s AND submitted_at < %s GROUP BY survey_id, agency_id")
     written = 0
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -217,7 +218,7 @@ def opinion_create(*, survey: Survey, agency: Agency, text: str, window: Window 
         opinion = Opinion.objects.create(survey=survey, agency=agency, window=window, response=response, text=text,
                                          contact=contact, contact_masked=privacy.mask_contact(contact),
                                          receipt=privacy.new_receipt(), created_at=at)
-        OpinionEvent.objects.create(opinion=opinion, at=at, status=OpinionStatus.NEW, note="意见已收到，等待办公室处理")
+        OpinionEvent.objects.create(opinion=opinion, at=at, status=OpinionStatus.NEW, note=OPINION_RECEIVED_NOTE)
     return opinion
 
 

@@ -2,7 +2,9 @@
 import os
 
 import pytest
+from django.db import connections
 
+from surveys.models import Response
 from tests.conftest import CHROMIUM
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls below are plain sync calls.
@@ -29,7 +31,7 @@ def phone():
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_citizen_rates_a_window_from_its_qr_code_and_tracks_the_opinion(live_server, phone, public, agency, window):
+def test_a_citizen_rates_a_window_from_its_qr_code_and_tracks_the_opinion(live_server, public, agency, window, phone):
     phone.goto(f"{live_server.url}/s/{public.slug}/a/{agency.code}/w/{window.code}/?via=qr")
     assert "户政窗口" in phone.locator("h1").inner_text()
     # Nothing overflows the 360 px screen sideways.
@@ -53,7 +55,11 @@ def test_a_citizen_rates_a_window_from_its_qr_code_and_tracks_the_opinion(live_s
     assert phone.locator("#track-status").inner_text() == "待处理"
     assert "13812341234" not in phone.content()
 
-    from surveys.models import Response
-    response = Response.objects.get()
+    try:
+        response = Response.objects.get()
+    finally:
+        # With Playwright's loop in this thread the ORM may have opened a connection of its own; close it,
+        # or PostgreSQL refuses to drop the test database at the end of the run.
+        connections.close_all()
     assert (response.channel, response.window_id, response.r_service_attitude, response.r_fees) == (
         "qr", window.pk, 4, None)
