@@ -30,6 +30,9 @@ class Agency(models.Model):
     group = models.ForeignKey(AgencyGroup, models.PROTECT, related_name="agencies", verbose_name="分组")
     has_service_window = models.BooleanField("有服务窗口", default=False)
     leader_in_charge = models.CharField("分管市领导", max_length=50, blank=True)
+    # The leader's account, when the leader uses ConductEval: reminders and reminder talks reach it.
+    leader_account = models.ForeignKey("User", models.SET_NULL, null=True, blank=True, related_name="led_agencies",
+                                       verbose_name="分管市领导账号", limit_choices_to={"role": Role.LEADER})
     active = models.BooleanField("启用", default=True)
 
     class Meta:

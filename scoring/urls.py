@@ -1,1 +1,12 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("assess/", views.assess, name="assess"),
+    path("assess/cell/", views.assess_cell, name="assess-cell"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/recompute/", views.dashboard_recompute, name="dashboard-recompute"),
+    path("dashboard/<int:snapshot_id>/<slug:agency_code>/", views.dashboard_scorecard, name="dashboard-scorecard"),
+    path("agency/", views.agency_scorecard, name="agency-scorecard"),
+]

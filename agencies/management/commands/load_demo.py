@@ -90,11 +90,13 @@ class Command(BaseCommand):
                     agency = Agency.objects.get(code=extra["agency_code"]) if "agency_code" in extra else None
                     user = services.user_create(username=username, password=password, role=role, agency=agency,
                                                 assessor_unit=extra.get("assessor_unit", ""),
-                                                first_name=first_name)
+                                                first_name=first_name, email=f"{username}@demo.example")
                 else:
                     user.set_password(password)
                     user.save(update_fields=["password"])
                 saved[username] = password
+            if role == Role.LEADER:
+                Agency.objects.filter(leader_account__isnull=True).update(leader_account=user)
             if role == Role.ADMIN and not user.is_superuser:
                 user.is_superuser = user.is_staff = True
                 user.save(update_fields=["is_superuser", "is_staff"])

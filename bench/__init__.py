@@ -1,0 +1,1 @@
+"""Benchmarks of ConductEval, each against its baseline in the same run (ratios, not absolute times)."""

@@ -1,0 +1,26 @@
+"""`make bench`: run every benchmark module (bench/bench_*.py) in turn.
+
+Each benchmark measures a path against its baseline in the same run and prints ratios,
+because this machine is noisy: absolute times mean little, ratios travel. Run one alone
+with `.venv/bin/python -m bench.bench_<name>`.
+"""
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+
+
+def main() -> int:
+    names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_"))
+    wanted = set(sys.argv[1:])
+    for name in names:
+        if wanted and name not in wanted:
+            continue
+        print(f"\n=== {name}", flush=True)
+        module = importlib.import_module(f"bench.{name}")
+        module.main()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

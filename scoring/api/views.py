@@ -1,0 +1,149 @@
+from django.shortcuts import get_object_or_404
+from rest_framework import exceptions, generics, permissions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agencies.access import has_role
+from agencies.choices import Role
+from agencies.models import Cycle
+from conduct_eval.api import IsAdmin
+
+from .. import selectors, services
+from ..models import ScoreEntry
+from ..periods import CYCLE, PeriodError, period_parse
+from ..rankings import ranking_payload
+from .serializers import (
+    AssessmentSerializer,
+    IndicatorSerializer,
+    RecomputeSerializer,
+    ReverseSerializer,
+    ScoreEntrySerializer,
+)
+
+
+class LedgerPermission(permissions.BasePermission):
+    """Administrators book; administrators, leaders and liaisons (own agency) read."""
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return has_role(request.user, Role.ADMIN, Role.LEADER, Role.AGENCY)
+        return has_role(request.user, Role.ADMIN)
+
+
+class CycleMixin:
+    def get_cycle(self) -> Cycle:
+        if not hasattr(self, "_cycle"):
+            self._cycle = get_object_or_404(Cycle, code=self.kwargs["cycle_code"])
+        return self._cycle
+
+
+class ScoreEntryList(CycleMixin, generics.ListCreateAPIView):
+    """`GET/POST /cycles/{code}/entries/` — the ledger of a cycle (filters `agency`, `kind`)."""
+
+    serializer_class = ScoreEntrySerializer
+    permission_classes = [LedgerPermission]
+    filterset_fields = ["kind"]
+
+    def get_queryset(self):
+        entries = selectors.score_entries_visible(user=self.request.user, cycle=self.get_cycle())
+        entries = entries.select_related("reversed_by")
+        if agency := self.request.query_params.get("agency"):
+            entries = entries.filter(agency__code=agency)
+        return entries
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.score_entry_book(
+            cycle=self.get_cycle(), agency=data["agency"], kind=data["kind"], points=data["points"],
+            reason=data["reason"], actor=self.request.user)
+
+
+class ScoreEntryReverse(APIView):
+    """`POST /entries/{id}/reverse/ {reason}` → 201 the reversing entry; twice → 409."""
+
+    permission_classes = [IsAdmin]
+
+    def post(self, request, pk: int):
+        entry = get_object_or_404(ScoreEntry.objects.select_related("cycle", "agency"), pk=pk)
+        body = ReverseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        reversal = services.score_entry_reverse(entry=entry, reason=body.validated_data["reason"],
+                                                actor=request.user)
+        return Response(ScoreEntrySerializer(reversal).data, status=status.HTTP_201_CREATED)
+
+
+class IndicatorList(CycleMixin, generics.ListCreateAPIView):
+    """`GET/POST /cycles/{code}/indicators/` — administrators; an assessor reads its unit's."""
+
+    serializer_class = IndicatorSerializer
+
+    def get_permissions(self):
+        if self.request.method in permissions.SAFE_METHODS and has_role(self.request.user, Role.ASSESSOR):
+            return [permissions.IsAuthenticated()]
+        return [IsAdmin()]
+
+    def get_queryset(self):
+        return selectors.indicators_of(cycle=self.get_cycle(), user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.indicator_create(cycle=self.get_cycle(), **serializer.validated_data)
+
+
+class AssessmentPut(CycleMixin, APIView):
+    """`PUT /cycles/{code}/assessments/ {indicator, agency, points, note}` — the indicator's assessor or an admin."""
+
+    def get_permissions(self):
+        return [permissions.IsAuthenticated()]
+
+    def put(self, request, cycle_code: str):
+        if not has_role(request.user, Role.ADMIN, Role.ASSESSOR):
+            raise exceptions.PermissionDenied()
+        cycle = self.get_cycle()
+        body = AssessmentSerializer(data=request.data, context={"cycle": cycle})
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        assessment = services.assessment_put(indicator=data["indicator"], agency=data["agency"],
+                                             points=data["points"], note=data["note"], actor=request.user)
+        return Response(AssessmentSerializer(assessment).data, status=status.HTTP_200_OK)
+
+
+class Recompute(CycleMixin, APIView):
+    """`POST /cycles/{code}/recompute/ {period?, final?}` → 202 `{task_id}`.
+
+    Embedded default (no Redis): the work is done before the answer. Full stack: queued
+    after the commit for a worker.
+    """
+
+    permission_classes = [IsAdmin]
+
+    def post(self, request, cycle_code: str):
+        cycle = self.get_cycle()
+        body = RecomputeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        period, final = body.validated_data["period"], body.validated_data["final"]
+        task_id = services.recompute_request(cycle=cycle, period=period, final=final, actor=request.user)
+        return Response({"task_id": task_id}, status=status.HTTP_202_ACCEPTED)
+
+
+class Rankings(CycleMixin, APIView):
+    """`GET /cycles/{code}/rankings/?period=` — admins and leaders; anyone once the cycle is published."""
+
+    permission_classes = [permissions.AllowAny]
+
+    def get(self, request, cycle_code: str):
+        cycle = self.get_cycle()
+        if not selectors.rankings_visible(request.user, cycle):
+            if not request.user.is_authenticated:
+                raise exceptions.NotAuthenticated()
+            raise exceptions.PermissionDenied()
+        period = request.query_params.get("period") or None
+        if period:
+            try:
+                period = period_parse(period, starts_on=cycle.starts_on, ends_on=cycle.ends_on).name
+            except PeriodError as exc:
+                raise exceptions.ValidationError({"period": [str(exc)]}) from None
+        snapshot = selectors.snapshot_newest(cycle=cycle, period=period)
+        if snapshot is None:
+            raise exceptions.NotFound(f"期间 {period or CYCLE} 还没有排名快照")
+        return Response(ranking_payload(snapshot, selectors.scorecards_of(snapshot)))
+

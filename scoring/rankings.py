@@ -1,0 +1,59 @@
+"""The rankings as the API answers them (and the exports and pages show them): one shape.
+
+`{snapshot, computed_at, period, final, rows: [{agency, group, components: {name: {score,
+weight, n, included}}, bonus, deduction, total, rank_overall, rank_in_group, outcome}]}`
+plus, per row, what explains the number (why a component was left out, the small-sample
+flag, the veto, the 95% intervals).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from .models import RankingSnapshot, Scorecard
+
+COMPONENT_NUMBERS = ("score", "weight", "weight_share")
+COMPONENT_KEYS = ("n", "included", "reason", "reason_label", "small_sample")
+EXTRA_NUMBERS = ("base", "bonus_booked", "total_low", "total_high")
+EXTRA_KEYS = ("rank_low", "rank_high", "rank_in_group_low", "rank_in_group_high")
+
+
+def _number(value) -> Decimal | None:
+    """The method writes Decimals as strings; the API answers numbers (as every other endpoint does)."""
+    return None if value is None else Decimal(str(value))
+
+
+def _component(component: dict[str, Any]) -> dict[str, Any]:
+    return {**{key: _number(component.get(key)) for key in COMPONENT_NUMBERS},
+            **{key: component.get(key) for key in COMPONENT_KEYS}}
+
+
+def ranking_row(scorecard: Scorecard) -> dict[str, Any]:
+    card = scorecard.card
+    return {
+        "agency": scorecard.agency.code,
+        "agency_name": scorecard.agency.name,
+        "group": scorecard.group_code,
+        "components": {name: _component(component) for name, component in card.get("components", {}).items()},
+        "bonus": _number(card.get("bonus")),
+        "deduction": _number(card.get("deduction")),
+        "veto": scorecard.veto,
+        "total": scorecard.total,
+        "rank_overall": scorecard.rank_overall,
+        "rank_in_group": scorecard.rank_in_group,
+        "outcome": scorecard.outcome,
+        **{key: _number(card.get(key)) for key in EXTRA_NUMBERS},
+        **{key: card.get(key) for key in EXTRA_KEYS},
+    }
+
+
+def ranking_payload(snapshot: RankingSnapshot, scorecards: Iterable[Scorecard]) -> dict[str, Any]:
+    return {
+        "snapshot": snapshot.pk,
+        "computed_at": snapshot.computed_at,
+        "period": snapshot.period,
+        "final": snapshot.final,
+        "digest": snapshot.digest,
+        "rows": [ranking_row(scorecard) for scorecard in scorecards],
+    }

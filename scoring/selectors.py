@@ -1,0 +1,151 @@
+"""Reads of scoring for pages, the API and tasks.
+
+The inputs of a recompute are aggregates computed by the database (GROUP BY), never a
+Python loop over responses, entries or assessments.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+
+from agencies.access import has_role, is_admin, scope
+from agencies.choices import CycleStatus, Role
+from agencies.models import Agency, Cycle
+from agencies.scheme import normalize_scheme
+from surveys.selectors import appraisal_level_counts, public_level_counts
+
+from .choices import EntryKind
+from .method import AgencyInput
+from .models import Assessment, Indicator, RankingSnapshot, Scorecard, ScoreEntry
+
+ZERO = Decimal("0")
+
+
+def scheme_of(cycle: Cycle) -> dict[str, Any]:
+    """The cycle's complete scheme (the defaults overlaid with what the office set)."""
+    return normalize_scheme(cycle.scheme)
+
+
+# --- ledger ---------------------------------------------------------------------------
+
+def score_entries_visible(*, user, cycle: Cycle) -> QuerySet[ScoreEntry]:
+    """The cycle's ledger as `user` may see it (a liaison: its own agency only)."""
+    entries = ScoreEntry.objects.filter(cycle=cycle).select_related("agency", "reverses", "created_by")
+    return scope(entries, user).order_by("-created_at", "-id")
+
+
+def ledger_totals(*, cycle: Cycle, until: datetime) -> dict[int, dict[str, Any]]:
+    """agency_id → sums of the ledger booked before `until` (reversals cancel), in one GROUP BY."""
+    reversal = Q(reverses__isnull=False)
+
+    def net_count(kind: str):
+        return Count("id", filter=Q(kind=kind) & ~reversal) - Count("id", filter=Q(kind=kind) & reversal)
+
+    rows = (ScoreEntry.objects.filter(cycle=cycle, created_at__lt=until).order_by().values("agency_id")
+            .annotate(inspection=Sum("points", filter=Q(kind=EntryKind.INSPECTION)),
+                      inspection_n=net_count(EntryKind.INSPECTION),
+                      bonus=Sum("points", filter=Q(kind=EntryKind.BONUS)),
+                      deduction=Sum("points", filter=Q(kind=EntryKind.DEDUCTION)),
+                      veto=net_count(EntryKind.VETO)))
+    return {row["agency_id"]: {"inspection": row["inspection"] or ZERO, "inspection_n": row["inspection_n"],
+                               "bonus": row["bonus"] or ZERO, "deduction": row["deduction"] or ZERO,
+                               "veto": row["veto"] > 0} for row in rows}
+
+
+def entries_behind(*, cycle: Cycle, agency: Agency, until: datetime) -> QuerySet[ScoreEntry]:
+    """The ledger entries that make an agency's inspection, bonus, deduction and veto up to `until`."""
+    return (ScoreEntry.objects.filter(cycle=cycle, agency=agency, created_at__lt=until)
+            .select_related("reverses", "created_by").order_by("created_at", "id"))
+
+
+# --- organizational assessment --------------------------------------------------------
+
+def indicators_of(*, cycle: Cycle, user=None) -> QuerySet[Indicator]:
+    """The cycle's indicators; for an assessor only those of its unit."""
+    indicators = Indicator.objects.filter(cycle=cycle).order_by("assessor_unit", "code")
+    if user is None or is_admin(user) or has_role(user, Role.LEADER):
+        return indicators
+    if has_role(user, Role.ASSESSOR):
+        return indicators.filter(assessor_unit=user.assessor_unit)
+    return indicators.none()
+
+
+def may_assess(user, indicator: Indicator) -> bool:
+    """An administrator, or an assessor of the indicator's member unit."""
+    return is_admin(user) or (has_role(user, Role.ASSESSOR) and user.assessor_unit == indicator.assessor_unit)
+
+
+def assessments_latest(*, cycle: Cycle, until: datetime | None = None) -> QuerySet[Assessment]:
+    """The latest revision of each (indicator, agency) pair given before `until` (default: now)."""
+    revisions = Assessment.objects.filter(indicator__cycle=cycle)
+    if until is not None:
+        revisions = revisions.filter(assessed_at__lt=until)
+    later = revisions.filter(indicator=OuterRef("indicator"), agency=OuterRef("agency"),
+                             revision__gt=OuterRef("revision"))
+    return revisions.filter(~Exists(later))
+
+
+def assessment_totals(*, cycle: Cycle, until: datetime) -> dict[int, dict[str, Any]]:
+    """agency_id → {points, max_points, n} over the indicators assessed before `until`, in one query."""
+    rows = (assessments_latest(cycle=cycle, until=until).order_by().values("agency_id")
+            .annotate(points=Sum("points"), max_points=Sum("indicator__max_points"), n=Count("id")))
+    return {row["agency_id"]: row for row in rows}
+
+
+# --- inputs of the method -------------------------------------------------------------
+
+def scoring_inputs(*, cycle: Cycle, until: datetime) -> list[AgencyInput]:
+    """Every active agency's aggregates up to `until`, as the method's `AgencyInput`s, sorted by code.
+
+    Five queries whatever the volume: agencies, public counts, appraisal counts,
+    assessments, ledger.
+    """
+    agencies = Agency.objects.filter(active=True).select_related("group").order_by("code")
+    public = public_level_counts(cycle=cycle, until=until)
+    appraisal = appraisal_level_counts(cycle=cycle, until=until)
+    assessed = assessment_totals(cycle=cycle, until=until)
+    ledger = ledger_totals(cycle=cycle, until=until)
+    inputs = []
+    for agency in agencies:
+        pub, app = public.get(agency.id), appraisal.get(agency.id)
+        ass = assessed.get(agency.id)
+        led = ledger.get(agency.id, {})
+        inputs.append(AgencyInput(
+            code=agency.code, group=agency.group.code, has_service_window=agency.has_service_window,
+            public_counts=pub.counts if pub else {}, public_n=pub.n if pub else 0,
+            appraisal_counts=app.counts if app else {}, appraisal_n=app.n if app else 0,
+            assessment_points=ass["points"] if ass else None, assessment_max=ass["max_points"] if ass else None,
+            assessment_n=ass["n"] if ass else 0,
+            inspection_deduction=led.get("inspection", ZERO), inspection_n=led.get("inspection_n", 0),
+            bonus=led.get("bonus", ZERO), deduction=led.get("deduction", ZERO), veto=led.get("veto", False),
+        ))
+    return inputs
+
+
+# --- snapshots ------------------------------------------------------------------------
+
+def snapshot_newest(*, cycle: Cycle, period: str | None = None) -> RankingSnapshot | None:
+    """The newest snapshot of the cycle (of `period` when given); the final one wins for `cycle`."""
+    snapshots = RankingSnapshot.objects.filter(cycle=cycle)
+    if period:
+        snapshots = snapshots.filter(period=period)
+    return snapshots.order_by("-computed_at", "-id").first()
+
+
+def snapshot_periods(*, cycle: Cycle) -> list[str]:
+    """The periods that have a stored snapshot, latest first, the whole cycle last."""
+    periods = set(RankingSnapshot.objects.filter(cycle=cycle).order_by().values_list("period", flat=True))
+    return sorted(periods - {"cycle"}, reverse=True) + (["cycle"] if "cycle" in periods else [])
+
+
+def scorecards_of(snapshot: RankingSnapshot) -> QuerySet[Scorecard]:
+    return (Scorecard.objects.filter(snapshot=snapshot).select_related("agency", "agency__group")
+            .order_by("rank_overall", "agency__code"))
+
+
+def rankings_visible(user, cycle: Cycle) -> bool:
+    """Rankings are for administrators and leaders; anyone once the cycle is published."""
+    return has_role(user, Role.ADMIN, Role.LEADER) or cycle.status == CycleStatus.PUBLISHED

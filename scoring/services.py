@@ -1,0 +1,218 @@
+"""Every write of scoring: one function per state change.
+
+The ledger and the snapshots are append-only; a correction is a reversing entry. Other
+apps book through `score_entry_book` / `score_entry_reverse` inside their own
+transaction (a confirmed finding, an overdue notice, an upheld appeal).
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from agencies.choices import CycleStatus
+from agencies.models import Agency, Cycle
+from conduct_eval.errors import ConflictError
+
+from . import method
+from .choices import EntryKind, EntrySource
+from .models import Assessment, Indicator, RankingSnapshot, Scorecard, ScoreEntry
+from .periods import CYCLE, Period, PeriodError, period_parse
+from .selectors import may_assess, scheme_of, scoring_inputs, snapshot_newest
+from .signals import final_snapshot_published
+
+MAX_ENTRY_POINTS = Decimal("100")
+
+
+def _decimal(value, field: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationError({field: "必须是数字"}) from None
+    if not number.is_finite():
+        raise ValidationError({field: "必须是数字"})
+    if number != number.quantize(Decimal("0.01")):
+        raise ValidationError({field: "最多两位小数"})
+    return number
+
+
+def _refuse_locked(cycle: Cycle) -> None:
+    if cycle.is_locked:
+        raise ConflictError(f"评议周期 {cycle.code} 已结束，不能再登记")
+
+
+def _insert_once(entry: ScoreEntry) -> ScoreEntry:
+    """Insert `entry`; if its source_key is already booked (even by a concurrent writer), return that entry."""
+    if entry.source_key:
+        existing = ScoreEntry.objects.filter(source_key=entry.source_key).first()
+        if existing:
+            return existing
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction survives a clash
+            entry.save()
+    except IntegrityError:
+        if entry.source_key:
+            existing = ScoreEntry.objects.filter(source_key=entry.source_key).first()
+            if existing:
+                return existing
+        if entry.reverses_id and ScoreEntry.objects.filter(reverses_id=entry.reverses_id).exists():
+            raise ConflictError("该台账已被冲销过") from None
+        raise
+    return entry
+
+
+@transaction.atomic
+def score_entry_book(*, cycle: Cycle, agency: Agency, kind: str, points, reason: str,
+                     source: str = EntrySource.MANUAL, source_key: str | None = None, actor=None) -> ScoreEntry:
+    """Book one ledger entry. Points are a positive magnitude (0 for a veto, whose reason is required).
+
+    Idempotent by `source_key`: booking the same key again returns the first entry.
+    """
+    if kind not in EntryKind.values:
+        raise ValidationError({"kind": f"类别应为 {', '.join(EntryKind.values)}"})
+    if source not in EntrySource.values:
+        raise ValidationError({"source": f"来源应为 {', '.join(EntrySource.values)}"})
+    points = _decimal(points, "points")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "必须填写事由"})
+    if kind == EntryKind.VETO:
+        if points != 0:
+            raise ValidationError({"points": "一票否决的分值必须为 0"})
+    elif not 0 < points <= MAX_ENTRY_POINTS:
+        raise ValidationError({"points": f"分值必须大于 0 且不超过 {MAX_ENTRY_POINTS}"})
+    _refuse_locked(cycle)
+    entry = ScoreEntry(cycle=cycle, agency=agency, kind=kind, points=points, reason=reason[:500], source=source,
+                       source_key=source_key or None, created_by=actor)
+    return _insert_once(entry)
+
+
+@transaction.atomic
+def score_entry_reverse(*, entry: ScoreEntry, reason: str, actor=None, source_key: str | None = None) -> ScoreEntry:
+    """Cancel `entry` with a reversing entry of negated points. One reversal per entry; a reversal is final."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "必须填写冲销理由"})
+    if source_key:
+        existing = ScoreEntry.objects.filter(source_key=source_key).first()
+        if existing:
+            return existing
+    if entry.is_reversal:
+        raise ConflictError("冲销记录不能再被冲销")
+    if ScoreEntry.objects.filter(reverses=entry).exists():
+        raise ConflictError("该台账已被冲销过")
+    _refuse_locked(entry.cycle)
+    reversal = ScoreEntry(cycle=entry.cycle, agency=entry.agency, kind=entry.kind, points=-entry.points,
+                          reason=reason[:500], source=entry.source, source_key=source_key or None,
+                          reverses=entry, created_by=actor)
+    return _insert_once(reversal)
+
+
+@transaction.atomic
+def indicator_create(*, cycle: Cycle, code: str, name: str, max_points, assessor_unit: str) -> Indicator:
+    _refuse_locked(cycle)
+    max_points = _decimal(max_points, "max_points")
+    if max_points <= 0:
+        raise ValidationError({"max_points": "满分必须大于 0"})
+    if Indicator.objects.filter(cycle=cycle, code=code).exists():
+        raise ValidationError({"code": f"指标编码 {code} 在本周期已存在"})
+    indicator = Indicator(cycle=cycle, code=code, name=name, max_points=max_points, assessor_unit=assessor_unit)
+    indicator.full_clean()
+    indicator.save()
+    return indicator
+
+
+@transaction.atomic
+def assessment_put(*, indicator: Indicator, agency: Agency, points, note: str = "", actor=None) -> Assessment:
+    """Give `agency` points on `indicator` (0 ≤ points ≤ max): a new revision; the latest counts."""
+    if actor is not None and not may_assess(actor, indicator):
+        raise PermissionDenied("只能为本单位负责的指标打分")
+    points = _decimal(points, "points")
+    if not 0 <= points <= indicator.max_points:
+        raise ValidationError({"points": f"得分必须在 0 到 {indicator.max_points} 之间"})
+    _refuse_locked(indicator.cycle)
+    # The indicator row serialises concurrent saves of its cells, so revisions never clash.
+    Indicator.objects.select_for_update().filter(pk=indicator.pk).first()
+    last = Assessment.objects.filter(indicator=indicator, agency=agency).order_by("-revision").first()
+    if last and last.points == points and last.note == (note or ""):
+        return last  # saving an unchanged cell adds no revision
+    return Assessment.objects.create(indicator=indicator, agency=agency, revision=(last.revision + 1) if last else 1,
+                                     points=points, note=(note or "")[:500], assessed_by=actor)
+
+
+def snapshot_precheck(*, cycle: Cycle, period: str, final: bool) -> Period:
+    """The period to compute, or why not: a bad period (400), a final result of an open cycle or a second one (409)."""
+    if final:
+        if period != CYCLE:
+            raise ValidationError({"period": "年度最终结果只能按整个周期（cycle）计算"})
+        if cycle.status not in (CycleStatus.CLOSED, CycleStatus.PUBLISHED):
+            raise ConflictError("评议周期结束后才能生成年度最终结果")
+        if RankingSnapshot.objects.filter(cycle=cycle, final=True).exists():
+            raise ConflictError("本周期的年度最终结果已生成")
+    try:
+        return period_parse(period, starts_on=cycle.starts_on, ends_on=cycle.ends_on)
+    except PeriodError as exc:
+        raise ValidationError({"period": str(exc)}) from None
+
+
+def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, actor=None) -> RankingSnapshot:
+    """Recompute `cycle` for `period` and store the snapshot (unless an identical one is the newest).
+
+    The final annual snapshot needs a closed cycle, is stored once, and announces itself
+    with `final_snapshot_published` after the commit.
+    """
+    span = snapshot_precheck(cycle=cycle, period=period, final=final)
+    scheme = scheme_of(cycle)
+    inputs = scoring_inputs(cycle=cycle, until=span.until)
+    digest = method.inputs_digest(inputs, scheme)
+    if not final:
+        newest = snapshot_newest(cycle=cycle, period=span.name)
+        if newest is not None and newest.digest == digest:
+            return newest
+    cards = method.with_intervals(method.compute(inputs, scheme), inputs, scheme)
+    by_code = {agency.code: agency.id for agency in Agency.objects.filter(code__in=[i.code for i in inputs])}
+    inputs_by_code = {i.code: i for i in inputs}
+    try:
+        with transaction.atomic():
+            snapshot = RankingSnapshot.objects.create(cycle=cycle, period=span.name, until=span.until, final=final,
+                                                      digest=digest, scheme=scheme, computed_by=actor)
+            Scorecard.objects.bulk_create([
+                Scorecard(snapshot=snapshot, agency_id=by_code[card.agency], group_code=card.group,
+                          total=card.total, rank_overall=card.rank_overall, rank_in_group=card.rank_in_group,
+                          outcome=card.outcome, veto=card.veto, card=card.to_dict(),
+                          inputs=_input_dict(inputs_by_code[card.agency]))
+                for card in cards
+            ], batch_size=500)
+            if final:
+                transaction.on_commit(lambda: final_snapshot_published.send(sender=RankingSnapshot,
+                                                                            snapshot=snapshot))
+    except IntegrityError:
+        raise ConflictError("本周期的年度最终结果已生成") from None
+    return snapshot
+
+
+def recompute_request(*, cycle: Cycle, period: str = CYCLE, final: bool = False, actor=None) -> str:
+    """Ask for a recompute; returns the task id.
+
+    Embedded default (no Redis): done now, before the answer. Full stack: checked now (a bad
+    period or a premature final result is refused at once) and queued after the commit.
+    """
+    from . import tasks
+
+    snapshot_precheck(cycle=cycle, period=period, final=final)
+    task_id = str(uuid.uuid4())
+    if settings.REDIS_URL:
+        args = (cycle.pk, period, final, actor.pk if actor else None)
+        transaction.on_commit(lambda: tasks.recompute.apply_async(args, task_id=task_id))
+    else:
+        snapshot_compute(cycle=cycle, period=period, final=final, actor=actor)
+    return task_id
+
+
+def _input_dict(agency_input) -> dict:
+    """An AgencyInput as JSON-ready data (kept on the scorecard for the drill-down)."""
+    return asdict(agency_input)

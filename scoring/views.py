@@ -1,0 +1,177 @@
+"""Pages of scoring: the assessors' grid, the office's ranking dashboard, the liaison's scorecard."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from agencies.access import has_role, is_admin
+from agencies.choices import CycleStatus, Role
+from agencies.models import Agency, AgencyGroup, Cycle
+from agencies.scheme import CATEGORIES, COMPONENTS, DIMENSIONS, LEVELS
+from agencies.selectors import agencies_active, cycle_current
+from conduct_eval.errors import ConflictError
+
+from . import selectors, services
+from .models import Indicator, RankingSnapshot, Scorecard
+from .rankings import ranking_row
+
+
+def _role_required(request, *roles: str) -> None:
+    if not has_role(request.user, *roles):
+        raise PermissionDenied
+
+
+def _cycle_from(request) -> Cycle:
+    code = request.GET.get("cycle") or request.POST.get("cycle")
+    cycle = Cycle.objects.filter(code=code).first() if code else cycle_current()
+    if cycle is None:
+        raise Http404("还没有评议周期")
+    return cycle
+
+
+def _messages_of(exc: Exception) -> list[str]:
+    if isinstance(exc, ValidationError):
+        return [m for ms in exc.message_dict.values() for m in ms] if hasattr(exc, "error_dict") else exc.messages
+    return [str(exc)]
+
+
+# --- /assess/ -------------------------------------------------------------------------
+
+@login_required
+def assess(request):
+    """组织考评: agencies × the indicators of the assessor's unit, each cell saved on its own (htmx)."""
+    _role_required(request, Role.ASSESSOR, Role.ADMIN)
+    cycle = _cycle_from(request)
+    indicators = list(selectors.indicators_of(cycle=cycle, user=request.user))
+    agencies = list(agencies_active().order_by("group__order", "group__code", "code"))
+    current = {(a.indicator_id, a.agency_id): a
+               for a in selectors.assessments_latest(cycle=cycle).filter(indicator__in=indicators)}
+    rows = [(agency, [(indicator, current.get((indicator.id, agency.id))) for indicator in indicators])
+            for agency in agencies]
+    return render(request, "scoring/assess.html", {"cycle": cycle, "indicators": indicators, "rows": rows,
+                                                   "locked": cycle.is_locked})
+
+
+@login_required
+@require_POST
+def assess_cell(request):
+    """Save one cell of the grid; answers the cell again, with the saved value or the error."""
+    _role_required(request, Role.ASSESSOR, Role.ADMIN)
+    cycle = _cycle_from(request)
+    indicator = get_object_or_404(Indicator, cycle=cycle, code=request.POST.get("indicator", ""))
+    agency = get_object_or_404(Agency, code=request.POST.get("agency", ""), active=True)
+    if not selectors.may_assess(request.user, indicator):
+        raise PermissionDenied
+    points = request.POST.get("points", "").strip()
+    context = {"cycle": cycle, "indicator": indicator, "agency": agency, "value": points, "errors": []}
+    try:
+        context["assessment"] = services.assessment_put(indicator=indicator, agency=agency, points=points,
+                                                        note=request.POST.get("note", ""), actor=request.user)
+        context["saved"] = True
+    except (ValidationError, ConflictError) as exc:
+        context["errors"] = _messages_of(exc)
+    return render(request, "scoring/partials/assess_cell.html", context)
+
+
+# --- /dashboard/ ----------------------------------------------------------------------
+
+@login_required
+def dashboard(request):
+    """排名: the snapshot of a period, overall or per group, with outcome badges and a period switch."""
+    _role_required(request, Role.ADMIN, Role.LEADER)
+    cycle = _cycle_from(request)
+    periods = selectors.snapshot_periods(cycle=cycle)
+    period = request.GET.get("period") or None
+    snapshot = selectors.snapshot_newest(cycle=cycle, period=period)
+    rows = [ranking_row(card) for card in selectors.scorecards_of(snapshot)] if snapshot else []
+    for row in rows:
+        row["cells"] = [row["components"].get(code, {}) for code in COMPONENTS]
+    group = request.GET.get("group") or ""
+    if group:
+        rows = sorted((r for r in rows if r["group"] == group), key=lambda r: (r["rank_in_group"], r["agency"]))
+    return render(request, "scoring/dashboard.html", {
+        "cycle": cycle, "cycles": Cycle.objects.order_by("-starts_on"), "periods": periods,
+        "snapshot": snapshot, "rows": rows, "group": group,
+        "groups": AgencyGroup.objects.order_by("order", "code").values_list("code", "name"),
+        "components": COMPONENTS, "is_admin": is_admin(request.user),
+        "may_finalize": is_admin(request.user) and cycle.status in (CycleStatus.CLOSED, CycleStatus.PUBLISHED)
+        and not RankingSnapshot.objects.filter(cycle=cycle, final=True).exists(),
+    })
+
+
+@login_required
+@require_POST
+def dashboard_recompute(request):
+    """The office recomputes a period now, or stores the final annual result (closed cycle)."""
+    _role_required(request, Role.ADMIN)
+    cycle = _cycle_from(request)
+    period = request.POST.get("period") or "cycle"
+    final = request.POST.get("final") == "1"
+    try:
+        services.recompute_request(cycle=cycle, period=period, final=final, actor=request.user)
+    except (ValidationError, ConflictError) as exc:
+        messages.error(request, "；".join(_messages_of(exc)))
+    else:
+        messages.success(request, "年度最终结果已生成" if final else f"已重新计算 {period}")
+    return redirect(f"/dashboard/?cycle={cycle.code}&period={period}")
+
+
+@login_required
+def dashboard_scorecard(request, snapshot_id: int, agency_code: str):
+    """Drill-down: from a total to its components, and from each component to what makes it."""
+    _role_required(request, Role.ADMIN, Role.LEADER)
+    snapshot = get_object_or_404(RankingSnapshot.objects.select_related("cycle"), pk=snapshot_id)
+    scorecard = get_object_or_404(Scorecard.objects.select_related("agency", "agency__group"), snapshot=snapshot,
+                                  agency__code=agency_code)
+    return render(request, "scoring/scorecard.html", _scorecard_context(snapshot, scorecard))
+
+
+def _scorecard_context(snapshot: RankingSnapshot, scorecard: Scorecard) -> dict:
+    cycle, agency = snapshot.cycle, scorecard.agency
+    inputs = scorecard.inputs
+    row = ranking_row(scorecard)
+    return {
+        "snapshot": snapshot, "cycle": cycle, "scorecard": scorecard, "agency": agency,
+        "row": row, "card": scorecard.card,
+        "cells": [(COMPONENTS[code], row["components"].get(code, {})) for code in COMPONENTS], "components": COMPONENTS,
+        "public": _count_table(inputs.get("public_counts") or {}, DIMENSIONS),
+        "appraisal": _count_table(inputs.get("appraisal_counts") or {}, CATEGORIES),
+        "inputs": inputs, "levels": LEVELS,
+        "entries": list(selectors.entries_behind(cycle=cycle, agency=agency, until=snapshot.until)),
+        "assessments": list(selectors.assessments_latest(cycle=cycle, until=snapshot.until)
+                            .filter(agency=agency).select_related("indicator", "assessed_by")
+                            .order_by("indicator__code")),
+    }
+
+
+def _count_table(counts: dict, names: dict[str, str]) -> list[tuple[str, list[int], int]]:
+    """[(label, [count of level 1..5], n)] for the dimensions or categories that have ratings."""
+    table = []
+    for code, label in names.items():
+        levels = {int(k): v for k, v in (counts.get(code) or {}).items()}
+        if levels:
+            row = [levels.get(level, 0) for level in LEVELS]
+            table.append((label, row, sum(row)))
+    return table
+
+
+# --- /agency/ -------------------------------------------------------------------------
+
+@login_required
+def agency_scorecard(request):
+    """The liaison's own agency: its scorecard in the newest snapshot of the current cycle."""
+    _role_required(request, Role.AGENCY)
+    cycle = _cycle_from(request)
+    snapshot = selectors.snapshot_newest(cycle=cycle)
+    scorecard = None
+    if snapshot is not None:
+        scorecard = (Scorecard.objects.select_related("agency", "agency__group")
+                     .filter(snapshot=snapshot, agency_id=request.user.agency_id).first())
+    if scorecard is None:
+        return render(request, "scoring/agency.html", {"cycle": cycle, "agency": request.user.agency})
+    return render(request, "scoring/agency.html", _scorecard_context(snapshot, scorecard))
+

@@ -1,0 +1,162 @@
+"""The ledger: booking, idempotency by source key, reversal, and append-only for real."""
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, connections, transaction
+
+from agencies.choices import CycleStatus
+from conduct_eval.errors import ConflictError
+from scoring.models import AppendOnlyError, ScoreEntry
+from scoring.services import _insert_once, score_entry_book, score_entry_reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def book(cycle, agency, **kwargs):
+    return score_entry_book(**{"cycle": cycle, "agency": agency, "kind": "bonus", "points": "2", "reason": "服务品牌",
+                               **kwargs})
+
+
+def test_book_stores_a_positive_magnitude(cycle, agency, admin):
+    entry = book(cycle, agency, actor=admin)
+    assert entry.points == Decimal("2.00") and entry.kind == "bonus" and entry.created_by == admin
+    assert entry.source == "manual" and entry.reverses is None
+
+
+@pytest.mark.parametrize("kind, points, field", [
+    ("bonus", "0", "points"), ("deduction", "-1", "points"), ("bonus", "101", "points"),
+    ("bonus", "1.234", "points"), ("bonus", "abc", "points"), ("veto", "1", "points"), ("nope", "1", "kind"),
+])
+def test_book_refuses_bad_points_and_kinds(cycle, agency, kind, points, field):
+    with pytest.raises(ValidationError) as exc:
+        book(cycle, agency, kind=kind, points=points)
+    assert field in exc.value.message_dict
+    assert not ScoreEntry.objects.exists()
+
+
+def test_veto_needs_a_reason(cycle, agency):
+    with pytest.raises(ValidationError) as exc:
+        book(cycle, agency, kind="veto", points=0, reason="  ")
+    assert "reason" in exc.value.message_dict
+    assert book(cycle, agency, kind="veto", points=0, reason="重大责任事故").points == 0
+
+
+def test_closed_cycle_refuses_entries(cycle, agency):
+    cycle.status = CycleStatus.CLOSED
+    with pytest.raises(ConflictError):
+        book(cycle, agency)
+
+
+def test_source_key_books_once(cycle, agency):
+    first = book(cycle, agency, kind="inspection", points=3, source="finding", source_key="finding:12")
+    again = book(cycle, agency, kind="inspection", points=3, source="finding", source_key="finding:12")
+    assert again.pk == first.pk
+    assert ScoreEntry.objects.count() == 1
+
+
+def test_source_key_works_inside_the_callers_transaction(cycle, agency):
+    with transaction.atomic():
+        first = book(cycle, agency, source_key="notice:7:overdue", kind="deduction", points="0.5")
+        # A stale caller that skipped the pre-check still gets the existing entry, and its transaction lives on.
+        clash = ScoreEntry(cycle=cycle, agency=agency, kind="deduction", points=1, reason="x",
+                           source_key="notice:7:overdue")
+        assert _insert_once(clash).pk == first.pk
+        assert ScoreEntry.objects.count() == 1
+
+
+def test_reverse_negates_and_points_back(cycle, agency, admin):
+    entry = book(cycle, agency, kind="deduction", points="1.5")
+    reversal = score_entry_reverse(entry=entry, reason="媒体更正", actor=admin)
+    assert reversal.points == Decimal("-1.50") and reversal.reverses == entry and reversal.kind == "deduction"
+    assert reversal.created_by == admin
+
+
+def test_reverse_twice_or_a_reversal_is_a_conflict(cycle, agency):
+    entry = book(cycle, agency)
+    reversal = score_entry_reverse(entry=entry, reason="更正")
+    with pytest.raises(ConflictError):
+        score_entry_reverse(entry=entry, reason="再次更正")
+    with pytest.raises(ConflictError):
+        score_entry_reverse(entry=reversal, reason="冲销冲销")
+    assert ScoreEntry.objects.count() == 2
+
+
+def test_reverse_with_source_key_is_idempotent(cycle, agency):
+    entry = book(cycle, agency, kind="inspection", points=3, source="finding", source_key="finding:1")
+    first = score_entry_reverse(entry=entry, reason="申诉属实", source_key="appeal:1")
+    assert score_entry_reverse(entry=entry, reason="申诉属实", source_key="appeal:1").pk == first.pk
+
+
+def test_model_and_queryset_refuse_update_and_delete(cycle, agency):
+    entry = book(cycle, agency)
+    entry.points = 5
+    with pytest.raises(AppendOnlyError):
+        entry.save()
+    with pytest.raises(AppendOnlyError):
+        entry.delete()
+    with pytest.raises(AppendOnlyError):
+        ScoreEntry.objects.filter(pk=entry.pk).update(points=5)
+    with pytest.raises(AppendOnlyError):
+        ScoreEntry.objects.all().delete()
+    assert ScoreEntry.objects.get().points == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("sql", [
+    "UPDATE scoring_scoreentry SET points = 99",
+    "DELETE FROM scoring_scoreentry",
+])
+def test_postgresql_refuses_update_and_delete_even_in_raw_sql(cycle, agency, sql):
+    book(cycle, agency)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql)
+    assert ScoreEntry.objects.get().points == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_bookings_of_one_source_key_book_once(cycle, agency):
+    results, barrier = [], threading.Barrier(6)
+
+    def run():
+        barrier.wait()
+        try:
+            results.append(book(cycle, agency, kind="inspection", points=3, source="finding",
+                                source_key="finding:race").pk)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == 6 and len(set(results)) == 1
+    assert ScoreEntry.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reversals_give_one(cycle, agency):
+    entry = book(cycle, agency)
+    outcomes, barrier = [], threading.Barrier(5)
+
+    def run():
+        barrier.wait()
+        try:
+            score_entry_reverse(entry=entry, reason="更正")
+            outcomes.append("ok")
+        except ConflictError:
+            outcomes.append("conflict")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["conflict"] * 4 + ["ok"]
+    assert ScoreEntry.objects.filter(reverses=entry).count() == 1

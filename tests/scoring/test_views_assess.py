@@ -1,0 +1,71 @@
+"""The assessors' grid (/assess/): agencies × the indicators of the assessor's unit, htmx per cell."""
+import pytest
+
+from agencies.choices import CycleStatus
+from scoring.models import Assessment
+
+from .factories import IndicatorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def grid(cycle, agency, other_agency, indicator):
+    IndicatorFactory(cycle=cycle, code="clean", name="廉政建设", assessor_unit="市纪委监委")
+    return indicator
+
+
+def cell(client, cycle, **data):
+    return client.post("/assess/cell/", {"cycle": cycle.code, "indicator": "lead", "agency": "gaj", "points": "17",
+                                         **data}, HTTP_HX_REQUEST="true")
+
+
+def test_assessor_sees_only_the_indicators_of_its_unit(client, cycle, grid, assessor, django_assert_max_num_queries):
+    client.force_login(assessor)
+    with django_assert_max_num_queries(8):
+        page = client.get("/assess/").content.decode()
+    assert "班子建设" in page and "廉政建设" not in page
+    assert "市公安局" in page and "市市场监督管理局" in page
+    assert 'hx-post="/assess/cell/"' in page
+
+
+def test_saving_a_cell_adds_a_revision_and_answers_the_cell(client, cycle, grid, assessor):
+    client.force_login(assessor)
+    response = cell(client, cycle)
+    assert response.status_code == 200
+    assert "已保存（第1版）" in response.content.decode() and response.content.decode().lstrip().startswith("<td")
+    cell(client, cycle, points="18")
+    assert list(Assessment.objects.values_list("revision", flat=True)) == [2, 1]
+    assert 'value="18.00"' in client.get("/assess/").content.decode()
+
+
+def test_out_of_range_is_shown_in_the_cell(client, cycle, grid, assessor):
+    client.force_login(assessor)
+    page = cell(client, cycle, points="25").content.decode()
+    assert "table-danger" in page and "得分必须在 0 到 20" in page
+    assert not Assessment.objects.exists()
+
+
+def test_locked_cycle_is_shown_and_refused(client, cycle, grid, assessor):
+    cycle.status = CycleStatus.CLOSED
+    cycle.save()
+    client.force_login(assessor)
+    assert "打分已锁定" in client.get("/assess/").content.decode()
+    assert "已结束" in cell(client, cycle).content.decode()
+
+
+def test_other_units_and_roles_are_refused(client, cycle, grid, other_assessor, liaison, leader):
+    client.force_login(other_assessor)
+    assert cell(client, cycle).status_code == 403
+    for user in (liaison, leader):
+        client.force_login(user)
+        assert client.get("/assess/").status_code == 403
+    client.logout()
+    assert client.get("/assess/").status_code == 302
+
+
+def test_admin_may_assess_every_indicator(client, cycle, grid, admin):
+    client.force_login(admin)
+    page = client.get("/assess/").content.decode()
+    assert "班子建设" in page and "廉政建设" in page
+    assert cell(client, cycle, indicator="clean").status_code == 200
