@@ -180,7 +180,8 @@ def rollups_rebuild(*, survey: Survey, months: set[date]) -> int:
     sums = ", ".join(f"SUM(CASE WHEN {quoted(rating_column(d))} = {level} THEN 1 ELSE 0 END)" for d, level in pairs)
     sql = (f"INSERT INTO {quoted(table)} (survey_id, agency_id, month, n, {', '.join(map(quoted, columns))}) "
            f"SELECT survey_id, agency_id, %s, COUNT(*), {sums} FROM {quoted(source)} "
-           f"WHERE survey_id = %s AND status = %s AND submitted_at >= %s AND submitted_at < %s GROUP BY survey_id, agency_id")
+           f"WHERE survey_id = %s AND status = %s AND submitted_at >= %s AND submitted_at < %s "
+           f"GROUP BY survey_id, agency_id")
     written = 0
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
