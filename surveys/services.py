@@ -65,22 +65,82 @@ def month_of(at: datetime):
     return timezone.localdate(at).replace(day=1)
 
 
+def _rollup_upsert_sql(rated: list[str], source: str) -> str:
+    """An UPSERT adding one to `n` and to each of the `rated` count columns of a month's rollup row.
+
+    `source` is what follows the column list: `VALUES (…)` or a `SELECT … FROM …`, giving
+    survey, agency, month and then 1 for each of n and the `rated` columns. Columns left out
+    of the INSERT take their database default of 0.
+    """
+    table, quoted = RatingMonthly._meta.db_table, connection.ops.quote_name
+    columns = ["n", *rated]
+    return (f"INSERT INTO {quoted(table)} (survey_id, agency_id, month, {', '.join(map(quoted, columns))}) {source} "
+            f"ON CONFLICT (survey_id, agency_id, month) DO UPDATE SET "
+            + ", ".join(f"{quoted(c)} = {quoted(table)}.{quoted(c)} + excluded.{quoted(c)}" for c in columns))
+
+
+def _rated_columns(ratings: dict[str, int | None]) -> list[str]:
+    return [count_column(d, level) for d, level in ratings.items() if level is not None]
+
+
 def _rollup_add(response: Response) -> None:
     """Count a valid response into its month's rollup row: one UPSERT, in the caller's transaction."""
-    rated = {count_column(d, level): 1 for d, level in response.ratings().items() if level is not None}
-    columns = ["n", *rated]
-    table = RatingMonthly._meta.db_table
-    quoted = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quoted(table)} (survey_id, agency_id, month, {', '.join(map(quoted, columns))}) "
-        f"VALUES (%s, %s, %s, {', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT (survey_id, agency_id, month) DO UPDATE SET "
-        + ", ".join(f"{quoted(c)} = {quoted(table)}.{quoted(c)} + excluded.{quoted(c)}" for c in columns)
-    )
-    # Columns left out of the INSERT take their database default of 0.
+    rated = _rated_columns(response.ratings())
+    sql = _rollup_upsert_sql(rated, f"VALUES (%s, %s, %s, {', '.join(['1'] * (len(rated) + 1))})")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [response.survey_id, response.agency_id, month_of(response.submitted_at), 1,
-                             *rated.values()])
+        cursor.execute(sql, [response.survey_id, response.agency_id, month_of(response.submitted_at)])
+
+
+def _insert_then_count(*, survey: Survey, agency: Agency, window: Window | None, channel: str, fingerprint: str,
+                       at: datetime, honeypot: bool, columns: dict[str, int | None]) -> tuple[int, str]:
+    """Classify, insert and count a response, statement by statement (SQLite: no data-modifying CTEs;
+    its writers are serialised by BEGIN IMMEDIATE, so the check cannot race)."""
+    if honeypot:
+        status = ResponseStatus.SUSPICIOUS
+    elif Response.objects.filter(survey=survey, agency=agency, fingerprint=fingerprint, status=ResponseStatus.VALID,
+                                 submitted_at__gt=at - timedelta(hours=settings.SURVEY_DEDUP_HOURS),
+                                 submitted_at__lte=at).exists():
+        status = ResponseStatus.DUPLICATE
+    else:
+        status = ResponseStatus.VALID
+    response = Response.objects.create(survey=survey, agency=agency, window=window, channel=channel, status=status,
+                                       fingerprint=fingerprint, submitted_at=at, **columns)
+    if status == ResponseStatus.VALID:
+        _rollup_add(response)
+    return response.pk, status
+
+
+def _insert_counted(*, survey: Survey, agency: Agency, window: Window | None, channel: str, fingerprint: str,
+                    at: datetime, honeypot: bool, columns: dict[str, int | None]) -> tuple[int, str]:
+    """PostgreSQL: classify, insert and count a response in ONE statement (after the device lock).
+
+    The duplicate check runs inside the INSERT … SELECT, whose snapshot is taken after the
+    lock was granted, so it sees every earlier submission of the device; the rollup UPSERT is
+    a data-modifying CTE on the inserted row, skipped unless it is valid. This replaces three
+    ORM round trips (check, insert, upsert) and their Python overhead with one.
+    """
+    quoted = connection.ops.quote_name
+    table = quoted(Response._meta.db_table)
+    names = ["survey_id", "agency_id", "window_id", "channel", "fingerprint", "submitted_at", *columns]
+    ratings = {d: columns[rating_column(d)] for d in DIMENSIONS}
+    upsert = _rollup_upsert_sql(
+        _rated_columns(ratings),
+        f"SELECT %s, %s, %s, {', '.join(['1'] * (len(_rated_columns(ratings)) + 1))} FROM inserted "
+        f"WHERE status = '{ResponseStatus.VALID}'")
+    sql = (
+        f"WITH inserted AS (INSERT INTO {table} ({', '.join(map(quoted, names))}, status) "
+        f"SELECT {', '.join(['%s'] * len(names))}, CASE WHEN %s THEN '{ResponseStatus.SUSPICIOUS}' "
+        f"WHEN EXISTS (SELECT 1 FROM {table} WHERE survey_id = %s AND agency_id = %s AND fingerprint = %s "
+        f"AND status = '{ResponseStatus.VALID}' AND submitted_at > %s AND submitted_at <= %s) "
+        f"THEN '{ResponseStatus.DUPLICATE}' ELSE '{ResponseStatus.VALID}' END "
+        f"RETURNING id, status), counted AS ({upsert}) SELECT id, status FROM inserted"
+    )
+    params = [survey.pk, agency.pk, window.pk if window else None, channel, fingerprint, at, *columns.values(),
+              honeypot, survey.pk, agency.pk, fingerprint, at - timedelta(hours=settings.SURVEY_DEDUP_HOURS), at,
+              survey.pk, agency.pk, month_of(at)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 def _rollup_remove(response: Response) -> None:
@@ -146,19 +206,10 @@ def response_submit(*, survey: Survey, agency: Agency, ratings: dict, fingerprin
 
     with transaction.atomic():
         _lock_device(survey, agency, fingerprint)
-        if honeypot:
-            status = ResponseStatus.SUSPICIOUS
-        elif Response.objects.filter(survey=survey, agency=agency, fingerprint=fingerprint,
-                                     status=ResponseStatus.VALID,
-                                     submitted_at__gt=at - timedelta(hours=settings.SURVEY_DEDUP_HOURS),
-                                     submitted_at__lte=at).exists():
-            status = ResponseStatus.DUPLICATE
-        else:
-            status = ResponseStatus.VALID
-        response = Response.objects.create(survey=survey, agency=agency, window=window, channel=channel,
-                                           status=status, fingerprint=fingerprint, submitted_at=at, **columns)
-        if status == ResponseStatus.VALID:
-            _rollup_add(response)
+        insert = _insert_counted if connection.vendor == "postgresql" else _insert_then_count
+        response_id, status = insert(survey=survey, agency=agency, window=window, channel=channel,
+                                     fingerprint=fingerprint, at=at, honeypot=honeypot, columns=columns)
+        response = Response(pk=response_id, survey=survey, agency=agency, window=window)
         receipt = None
         if opinion:
             receipt = opinion_create(survey=survey, agency=agency, window=window, response=response, text=opinion,
