@@ -171,3 +171,12 @@ def invitation_response_rates(survey: Survey) -> list[CategoryRate]:
         issued=Count("id"), used=Count("id", filter=Q(used_at__isnull=False)))}
     return [CategoryRate(category=c.value, label=c.label, issued=rows.get(c.value, {}).get("issued", 0),
                          used=rows.get(c.value, {}).get("used", 0)) for c in EvaluatorCategory]
+
+
+def surveys_for_office() -> QuerySet[Survey]:
+    """Every survey with its counts, for the office's list (one query)."""
+    return (Survey.objects.select_related("cycle").order_by("-opens_at")
+            .annotate(valid=Count("responses", filter=Q(responses__status=ResponseStatus.VALID), distinct=True),
+                      stored=Count("responses", distinct=True),
+                      opinion_count=Count("opinions", distinct=True),
+                      ballot_count=Count("ballots", distinct=True)))

@@ -5,6 +5,7 @@ from . import views
 app_name = "surveys"
 
 urlpatterns = [
+    path("surveys/", views.office_surveys, name="office"),
     path("s/<slug:slug>/", views.survey_start, name="start"),
     path("s/<slug:slug>/thanks/", views.survey_thanks, name="thanks"),
     path("s/<slug:slug>/qr/", views.qr_index, name="qr-index"),

@@ -216,6 +216,13 @@ qr_png = _qr_view("png")
 
 
 @office_only
+def office_surveys(request):
+    """The office's list of surveys: counts, the QR sheets of a public survey, an appraisal's invitations."""
+    return render(request, "surveys/office_list.html", {"surveys": selectors.surveys_for_office(),
+                                                         "now": timezone.now()})
+
+
+@office_only
 def qr_index(request, slug):
     survey = selectors.survey_public(slug)
     if survey is None:

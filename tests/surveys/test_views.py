@@ -192,3 +192,15 @@ def test_a_ballot_of_unknowns_only_is_refused_and_keeps_the_token(browser, appra
     r = browser.post(f"/ballot/{token}/", {"a_gaj": "0"})
     assert r.status_code == 400 and "至少评价一个机关" in r.content.decode()
     assert Invitation.objects.get().used_at is None
+
+
+def test_the_office_list_shows_each_survey_with_its_counts_in_few_queries(office, public, appraisal_open, agency,
+                                                                          django_assert_max_num_queries):
+    services.response_submit(survey=public, agency=agency, ratings={"fees": 4}, fingerprint="a", opinion="好")
+    services.response_submit(survey=public, agency=agency, ratings={"fees": 4}, fingerprint="a")
+    with django_assert_max_num_queries(6):
+        page = office.get("/surveys/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "1 / 2" in html
+    assert f"/s/{public.slug}/qr/" in html and f"/s/{appraisal_open.slug}/invitations/" in html
+    assert Client().get("/surveys/").status_code == 302
