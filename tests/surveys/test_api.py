@@ -274,3 +274,27 @@ def test_fifty_concurrent_posts_of_one_token_through_the_api_give_one_ballot(app
     _run_threads(50, vote)
     assert codes == {201: 1, 409: 49}
     assert Ballot.objects.count() == 1 and BallotRating.objects.count() == 1
+
+
+@pytest.mark.redis
+@override_settings(SURVEY_RATE_LIMIT="2/h")
+def test_the_rate_limit_counter_lives_in_redis_shared_by_every_process(anon, public, agency):
+    import os
+
+    import redis
+
+    for device in ("a", "b"):
+        assert post_response(anon, public, {"agency": "gaj", "ratings": ALL4}, device=device).status_code == 201
+    # What another gunicorn worker or host would read: the counter in Redis itself, not in this process.
+    store = redis.Redis.from_url(os.environ["REDIS_URL"])
+    counters = [int(store.get(key)) for key in store.scan_iter("*rl:*")]
+    assert counters == [2]
+    assert post_response(anon, public, {"agency": "gaj", "ratings": ALL4}, device="c").status_code == 429
+
+
+@override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                       "LOCATION": "redis://127.0.0.1:9/0",
+                                       "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}})
+def test_when_the_rate_limit_store_is_down_submissions_are_still_taken(anon, public, agency):
+    r = post_response(anon, public, {"agency": "gaj", "ratings": ALL4}, device="d1")
+    assert r.status_code == 201 and Response.objects.count() == 1
