@@ -9,6 +9,7 @@ urlpatterns = [
     path("s/<slug:slug>/", views.survey_start, name="start"),
     path("s/<slug:slug>/thanks/", views.survey_thanks, name="thanks"),
     path("s/<slug:slug>/qr/", views.qr_index, name="qr-index"),
+    path("s/<slug:slug>/anomalies/", views.anomalies, name="anomalies"),
     path("s/<slug:slug>/a/<slug:agency_code>/", views.survey_respond, name="agency"),
     path("s/<slug:slug>/a/<slug:agency_code>/qr.svg", views.qr_svg, name="qr-agency-svg"),
     path("s/<slug:slug>/a/<slug:agency_code>/qr.png", views.qr_png, name="qr-agency-png"),

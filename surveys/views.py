@@ -9,6 +9,7 @@ import base64
 import csv
 import functools
 import io
+from datetime import timedelta
 
 from django.contrib.auth.views import redirect_to_login
 from django.core import signing
@@ -24,6 +25,7 @@ from agencies.access import is_admin
 from conduct_eval.errors import ConflictError
 
 from . import privacy, qr, selectors, services
+from .anomalies import response_anomalies
 from .choices import Channel, ResponseStatus
 from .forms import BallotForm, InvitationForm, ResponseForm, TrackForm
 from .limits import BALLOT_RATE_LIMIT, over_limit
@@ -220,6 +222,22 @@ def office_surveys(request):
     """The office's list of surveys: counts, the QR sheets of a public survey, an appraisal's invitations."""
     return render(request, "surveys/office_list.html", {"surveys": selectors.surveys_for_office(),
                                                          "now": timezone.now()})
+
+
+@office_only
+def anomalies(request, slug):
+    """Windows whose ratings deserve a second look: ceiling shares, bursts, duplicates."""
+    survey = selectors.survey_public(slug)
+    if survey is None:
+        return message(request, "未找到该调查", "", status=404)
+    try:
+        days = max(1, min(366, int(request.GET.get("days", 30))))
+    except ValueError:
+        days = 30
+    until = min(timezone.now(), survey.closes_at)
+    hints = response_anomalies(survey=survey, since=until - timedelta(days=days), until=until)
+    return render(request, "surveys/anomalies.html", {"survey": survey, "hints": hints, "days": days,
+                                                      "flagged": sum(bool(h.reasons) for h in hints)})
 
 
 @office_only
