@@ -38,6 +38,10 @@ SEED = 2026
 CHARACTER = {"zwb": 0.45, "gjj": 0.35, "hydj": 0.4, "bdc": 0.25, "xzspj": 0.3, "crj": 0.2,
              "cgj": -0.75, "zjj": -0.55, "xfj": -0.45, "jtysj": -0.4, "sthjj": -0.3, "rqjt": -0.35}
 IMPROVING = {"cgj"}  # rectified after a poor first half-year
+# What the anomaly hints are for: a window where nearly everyone gives 非常满意 (staff filling in the
+# tablet themselves?), and one afternoon when a window was flooded with ratings.
+CEILING = "yzglj"
+BURST = ("rqjt", 0.6)  # agency, fraction of the span elapsed
 BUSY = {"zwb": 3.0, "gaj": 2.2, "sbzx": 2.0, "bdc": 1.8, "cgs": 1.8, "gjj": 1.6, "rsj": 1.5, "ybj": 1.4}
 WEEKDAY = [1.35, 1.05, 1.0, 1.0, 0.9, 0.3, 0.12]
 HOURS = [(9, 1.0), (10, 1.3), (11, 1.2), (12, 0.3), (13, 0.5), (14, 1.1), (15, 1.2), (16, 1.0), (17, 0.4)]
@@ -130,6 +134,9 @@ def _load_responses(survey: Survey, characters: dict[str, float], rng: random.Ra
             factor = 0.9  # an adjusted working day (调休) is a working day
         for agency in agencies:
             expected = 2.4 * VOLUME * BUSY.get(agency.code, 1.0) * factor
+            burst = agency.code == BURST[0] and day == start + timedelta(days=int((end - start).days * BURST[1]))
+            if burst:
+                expected += 40 * VOLUME
             count = int(expected) + (rng.random() < expected - int(expected))
             shift = characters[agency.code]
             if agency.code in IMPROVING:
@@ -137,10 +144,13 @@ def _load_responses(survey: Survey, characters: dict[str, float], rng: random.Ra
             windows = list(agency.windows.all())
             for _ in range(count):
                 serial += 1
-                at = _aware(day, time(rng.choices(hours, hour_weights)[0], rng.randrange(60), rng.randrange(60)))
+                hour = 15 if burst and rng.random() < 0.9 else rng.choices(hours, hour_weights)[0]
+                at = _aware(day, time(hour, rng.randrange(60), rng.randrange(60)))
                 mood = rng.gauss(0, 0.45)
                 ratings = {d: None if rng.random() < RARELY_APPLICABLE.get(d, 0.04)
                            else _level(rng, 4.15 + shift + mood) for d in DIMENSIONS}
+                if agency.code == CEILING and rng.random() < 0.95:
+                    ratings = dict.fromkeys(DIMENSIONS, 5)
                 if all(v is None for v in ratings.values()):
                     ratings["service_attitude"] = _level(rng, 4.15 + shift + mood)
                 roll = rng.random()
