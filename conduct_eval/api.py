@@ -76,3 +76,14 @@ class IsAdminOrLeader(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return has_role(request.user, Role.ADMIN, Role.LEADER)
         return is_admin(request.user)
+
+
+def roles_allowed(*roles: str) -> type[permissions.BasePermission]:
+    """A permission class admitting the given roles (a superuser counts as admin)."""
+
+    class RolesAllowed(permissions.BasePermission):
+        def has_permission(self, request, view):
+            return has_role(request.user, *roles)
+
+    RolesAllowed.__name__ = f"RolesAllowed_{'_'.join(roles)}"
+    return RolesAllowed

@@ -1,1 +1,158 @@
-"""Models of this part of the domain arrive with its issue; the app is in place from day one."""
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from agencies.models import Agency, Cycle
+from surveys.models import Opinion
+
+from .choices import CitizenAnswer, NoticeAction, NoticeSource, NoticeStatus, NotificationKind
+
+
+class RectificationNotice(models.Model):
+    """整改通知 — a rectification notice to an agency, with a working-day deadline the office tracks."""
+
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="notices", verbose_name="机关")
+    cycle = models.ForeignKey(Cycle, models.PROTECT, null=True, blank=True, related_name="notices",
+                              verbose_name="评议周期")
+    source = models.CharField("来源", max_length=10, choices=NoticeSource.choices)
+    # What the notice was born of ("opinion:7", "finding:12", "ranking:2026:gaj"): issuing twice returns the first.
+    source_key = models.CharField("来源标识", max_length=100, unique=True, null=True, blank=True)
+    opinion = models.ForeignKey(Opinion, models.SET_NULL, null=True, blank=True, related_name="notices",
+                                verbose_name="群众意见")
+    text = models.TextField("整改事项")
+    issued_at = models.DateTimeField("下发时间", default=timezone.now)
+    deadline = models.DateField("整改期限")
+    status = models.CharField("状态", max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.ISSUED)
+    overdue = models.BooleanField("逾期", default=False)
+    overdue_at = models.DateTimeField("标记逾期时间", null=True, blank=True)
+    # The agency's current response (earlier rounds live in the history).
+    measures = models.TextField("整改措施", blank=True)
+    responded_at = models.DateTimeField("反馈时间", null=True, blank=True)
+    verified_at = models.DateTimeField("核验时间", null=True, blank=True)
+    # Each return to the agency starts a new round; notifications are keyed per round.
+    round = models.PositiveSmallIntegerField("整改轮次", default=1)
+    citizen_answer = models.CharField("群众评价", max_length=10, choices=CitizenAnswer.choices, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name="下发人")
+
+    class Meta:
+        verbose_name = "整改通知"
+        verbose_name_plural = "整改通知"
+        ordering = ["-issued_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "deadline"], name="notice_open_by_deadline"),
+            models.Index(fields=["agency", "status"], name="notice_agency_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.agency.name} · {self.get_source_display()} · {self.deadline}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (NoticeStatus.ISSUED, NoticeStatus.RETURNED)
+
+
+def evidence_path(instance, filename: str) -> str:
+    return f"rectification/evidence/{instance.notice_id}/{instance.sha256[:16]}{instance.extension}"
+
+
+class NoticeEvidence(models.Model):
+    """整改佐证材料 — a file the agency attached to its response (type checked by content)."""
+
+    notice = models.ForeignKey(RectificationNotice, models.CASCADE, related_name="evidence", verbose_name="整改通知")
+    file = models.FileField("文件", upload_to=evidence_path, max_length=200)
+    name = models.CharField("原文件名", max_length=200)
+    content_type = models.CharField("类型", max_length=50)
+    extension = models.CharField("扩展名", max_length=8)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    round = models.PositiveSmallIntegerField("整改轮次", default=1)
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name="上传人")
+
+    class Meta:
+        verbose_name = "整改佐证材料"
+        verbose_name_plural = "整改佐证材料"
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class NoticeEvent(models.Model):
+    """整改办理记录 — one step of a notice's history (who, when, what, why)."""
+
+    notice = models.ForeignKey(RectificationNotice, models.CASCADE, related_name="events", verbose_name="整改通知")
+    at = models.DateTimeField("时间", default=timezone.now)
+    action = models.CharField("事项", max_length=15, choices=NoticeAction.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name="操作人")
+    note = models.TextField("说明", blank=True)
+
+    class Meta:
+        verbose_name = "整改办理记录"
+        verbose_name_plural = "整改办理记录"
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+
+class Notification(models.Model):
+    """消息通知 — one message to one user about a notice: the in-app inbox row and the e-mail outbox row.
+
+    Committed with the change that causes it; a task e-mails it after the commit and a sweep
+    re-sends what is still pending. The unique key makes each message exist once; the
+    compare-and-set claim on `claimed_at` makes each e-mail go out once.
+    """
+
+    notice = models.ForeignKey(RectificationNotice, models.CASCADE, related_name="notifications",
+                               verbose_name="整改通知")
+    kind = models.CharField("类型", max_length=15, choices=NotificationKind.choices)
+    seq = models.PositiveSmallIntegerField("轮次", default=1)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications",
+                                  verbose_name="收件人")
+    email = models.EmailField("邮箱", blank=True)
+    subject = models.CharField("标题", max_length=200)
+    body = models.TextField("内容")
+    created_at = models.DateTimeField("生成时间", default=timezone.now)
+    claimed_at = models.DateTimeField("发送认领时间", null=True, blank=True)
+    sent_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("发送次数", default=0)
+    last_error = models.CharField("最近错误", max_length=300, blank=True)
+    read_at = models.DateTimeField("阅读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "消息通知"
+        verbose_name_plural = "消息通知"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "kind", "seq", "recipient"], name="notification_once"),
+        ]
+        indexes = [models.Index(fields=["sent_at", "claimed_at"], name="notification_outbox")]
+
+    def __str__(self):
+        return self.subject
+
+    @property
+    def message_id(self) -> str:
+        """A stable Message-ID: should a crash ever repeat a hand-over, mail clients fold the copies."""
+        return f"<notice-{self.notice_id}-{self.kind}-{self.seq}-{self.recipient_id}@conduct-eval>"
+
+
+class CommendationList(models.Model):
+    """表彰名单 — the agencies commended by a cycle's final ranking, published once per final snapshot."""
+
+    cycle = models.ForeignKey(Cycle, models.PROTECT, related_name="commendation_lists", verbose_name="评议周期")
+    snapshot_id = models.PositiveBigIntegerField("排名快照", unique=True)
+    published_at = models.DateTimeField("公布时间", default=timezone.now)
+    agencies = models.ManyToManyField(Agency, related_name="+", verbose_name="受表彰机关", blank=True)
+
+    class Meta:
+        verbose_name = "表彰名单"
+        verbose_name_plural = "表彰名单"
+        ordering = ["-published_at"]
+
+    def __str__(self):
+        return f"{self.cycle.name}表彰名单"

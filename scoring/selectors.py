@@ -31,6 +31,11 @@ def scheme_of(cycle: Cycle) -> dict[str, Any]:
 
 # --- ledger ---------------------------------------------------------------------------
 
+def score_entry_by_source(source_key: str) -> ScoreEntry | None:
+    """The entry another app booked under `source_key` (e.g. "finding:12"), if any."""
+    return ScoreEntry.objects.filter(source_key=source_key).first()
+
+
 def score_entries_visible(*, user, cycle: Cycle) -> QuerySet[ScoreEntry]:
     """The cycle's ledger as `user` may see it (a liaison: its own agency only)."""
     entries = ScoreEntry.objects.filter(cycle=cycle).select_related("agency", "reverses", "created_by")

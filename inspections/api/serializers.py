@@ -1,0 +1,89 @@
+from rest_framework import serializers
+
+from agencies.models import Agency
+
+from ..choices import FindingCategory, Severity, VisitMode
+from ..models import Evidence, Finding, Visit
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    category = serializers.ChoiceField(choices=FindingCategory.choices)
+    severity = serializers.ChoiceField(choices=Severity.choices)
+
+    class Meta:
+        model = Finding
+        fields = ["id", "category", "severity", "description", "status", "reason", "appeal_status"]
+        read_only_fields = ["id", "status", "reason", "appeal_status"]
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "finding", "content_type", "size", "sha256", "width", "height", "uploaded_at", "captured_at",
+                  "gps_latitude", "gps_longitude", "url"]
+
+    def get_url(self, obj) -> str:
+        return f"/inspect/evidence/{obj.pk}/"
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    agency = serializers.SlugRelatedField(slug_field="code", queryset=Agency.objects.filter(active=True))
+    window = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    mode = serializers.ChoiceField(choices=VisitMode.choices)
+    findings = FindingSerializer(many=True, required=False)
+    evidence = EvidenceSerializer(many=True, read_only=True)
+    submit = serializers.BooleanField(write_only=True, default=True,
+                                      help_text="false 保存为草稿；默认直接提交审核")
+
+    class Meta:
+        model = Visit
+        fields = ["id", "agency", "window", "visited_at", "mode", "summary", "status", "submitted_at", "findings",
+                  "evidence", "submit"]
+        read_only_fields = ["id", "status", "submitted_at"]
+
+    def validate(self, attrs):
+        code = attrs.get("window")
+        attrs["window"] = None
+        if code:
+            window = attrs["agency"].windows.filter(code=code).first()
+            if window is None:
+                raise serializers.ValidationError({"window": f"该机关没有编码为 {code} 的窗口"})
+            attrs["window"] = window
+        return attrs
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["window"] = instance.window.code if instance.window else None
+        return data
+
+
+class ReviewSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class AppealSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class AdjudicateSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(choices=[("true", "属实"), ("false", "不属实")])
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class AgencyFindingSerializer(serializers.ModelSerializer):
+    """What an agency sees of a finding: never who made it."""
+
+    agency = serializers.CharField(source="visit.agency.code")
+    visited_at = serializers.DateTimeField(source="visit.visited_at")
+    mode = serializers.CharField(source="visit.mode")
+    evidence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Finding
+        fields = ["id", "agency", "visited_at", "mode", "category", "severity", "description", "status", "reason",
+                  "appeal_status", "appeal_text", "appeal_note", "evidence"]
+
+    def get_evidence(self, obj) -> list[str]:
+        return [f"/inspect/evidence/{e.pk}/" for e in obj.evidence.all()]

@@ -1,0 +1,100 @@
+from django.shortcuts import get_object_or_404
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from agencies.access import role_of
+from agencies.choices import Role
+from conduct_eval.api import roles_allowed
+
+from .. import selectors, services
+from .serializers import (
+    AdjudicateSerializer,
+    AgencyFindingSerializer,
+    AppealSerializer,
+    EvidenceSerializer,
+    FindingSerializer,
+    ReviewSerializer,
+    VisitSerializer,
+)
+
+
+class VisitViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                   viewsets.GenericViewSet):
+    """Visits: an inspector logs its own; administrators read the submitted ones."""
+
+    serializer_class = VisitSerializer
+    permission_classes = [roles_allowed(Role.INSPECTOR, Role.ADMIN)]
+    filterset_fields = {"status": ["exact"], "mode": ["exact"], "agency__code": ["exact"]}
+
+    def get_queryset(self):
+        return selectors.visits_for(self.request.user).prefetch_related("findings", "evidence")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.visit_create(inspector=self.request.user, **data)
+
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser],
+            serializer_class=EvidenceSerializer)
+    def evidence(self, request, pk=None):
+        visit = self.get_object()
+        if visit.inspector_id != request.user.pk:
+            raise PermissionDenied("只有本次察访的察访员可以上传证据")
+        finding = None
+        if request.data.get("finding"):
+            finding = visit.findings.filter(pk=request.data["finding"]).first() if str(
+                request.data["finding"]).isdigit() else None
+            if finding is None:
+                return Response({"detail": "输入有误：finding", "errors": {"finding": ["该问题不属于本次察访"]}},
+                                status=status.HTTP_400_BAD_REQUEST)
+        item = services.evidence_add(visit=visit, upload=request.FILES.get("file"), finding=finding)
+        return Response(EvidenceSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Findings: the office reviews; an agency sees its confirmed ones (never the inspector) and may appeal."""
+
+    permission_classes = [roles_allowed(Role.ADMIN, Role.LEADER, Role.INSPECTOR, Role.AGENCY)]
+    filterset_fields = {"status": ["exact"], "severity": ["exact"], "category": ["exact"]}
+
+    def get_queryset(self):
+        return selectors.findings_for(self.request.user).prefetch_related("evidence")
+
+    def get_serializer_class(self):
+        return AgencyFindingSerializer if role_of(self.request.user) == Role.AGENCY else FindingSerializer
+
+    def _review(self, request, pk, serializer_class, allowed):
+        if role_of(request.user) not in allowed:
+            raise PermissionDenied()
+        finding = get_object_or_404(self.get_queryset(), pk=pk)
+        params = serializer_class(data=request.data)
+        params.is_valid(raise_exception=True)
+        return finding, params.validated_data
+
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        finding, data = self._review(request, pk, ReviewSerializer, {Role.ADMIN})
+        finding = services.finding_confirm(finding=finding, actor=request.user, reason=data["reason"])
+        return Response(FindingSerializer(finding).data)
+
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk=None):
+        finding, data = self._review(request, pk, ReviewSerializer, {Role.ADMIN})
+        finding = services.finding_dismiss(finding=finding, actor=request.user, reason=data["reason"])
+        return Response(FindingSerializer(finding).data)
+
+    @action(detail=True, methods=["post"])
+    def appeal(self, request, pk=None):
+        finding, data = self._review(request, pk, AppealSerializer, {Role.AGENCY})
+        finding = services.finding_appeal(finding=finding, actor=request.user, reason=data["reason"])
+        return Response(AgencyFindingSerializer(finding).data)
+
+    @action(detail=True, methods=["post"])
+    def adjudicate(self, request, pk=None):
+        finding, data = self._review(request, pk, AdjudicateSerializer, {Role.ADMIN})
+        finding = services.finding_adjudicate(finding=finding, actor=request.user,
+                                              finding_true=data["verdict"] == "true", note=data["note"])
+        return Response(FindingSerializer(finding).data)
+

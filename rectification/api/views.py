@@ -1,0 +1,121 @@
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agencies.access import has_role, is_admin
+from agencies.choices import Role
+from agencies.models import Cycle
+from conduct_eval.api import IsAdmin, IsAdminOrLeader
+from surveys.models import Opinion
+
+from .. import selectors, services
+from ..filters import NoticeFilterSet, OpinionFilterSet
+from .serializers import (
+    NoticeCreateSerializer,
+    NoticeDetailSerializer,
+    NoticeSerializer,
+    OpinionSerializer,
+    RespondSerializer,
+    TriageSerializer,
+    VerifySerializer,
+)
+
+
+class IsAdminOrLiaison(permissions.BasePermission):
+    """Notices: administrators, and liaisons for their own agency's (narrowed by `scope`)."""
+
+    def has_permission(self, request, view):
+        return has_role(request.user, Role.ADMIN, Role.AGENCY)
+
+
+class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                    viewsets.GenericViewSet):
+    """Rectification notices. Visibility first (another agency's notice is a 404), then the action's role (403)."""
+
+    permission_classes = [IsAdminOrLiaison]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = NoticeFilterSet
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return selectors.notices_visible(self.request.user).order_by("-issued_at", "-id")
+
+    def get_object(self):
+        return selectors.notice_visible(self.request.user, self.kwargs["pk"])
+
+    def get_serializer_class(self):
+        return NoticeDetailSerializer if self.action == "retrieve" else NoticeSerializer
+
+    def create(self, request, *args, **kwargs):
+        if not is_admin(request.user):
+            raise PermissionDenied("只有办公室管理员可以下发整改通知")
+        data = NoticeCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        notice = services.notice_issue(actor=request.user, **data.validated_data)
+        return Response(NoticeSerializer(notice).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def respond(self, request, pk=None):
+        notice = self.get_object()
+        if request.user.effective_role != Role.AGENCY:
+            raise PermissionDenied("只有该机关的联络员可以反馈整改情况")
+        payload = {"measures": request.data.get("measures", "")}
+        if hasattr(request.data, "getlist"):
+            payload["evidence"] = request.data.getlist("evidence")
+        data = RespondSerializer(data=payload)
+        data.is_valid(raise_exception=True)
+        notice = services.notice_respond(notice=notice, actor=request.user, measures=data.validated_data["measures"],
+                                         files=data.validated_data["evidence"])
+        return Response(NoticeSerializer(selectors.notice_visible(request.user, notice.pk)).data)
+
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        notice = self.get_object()
+        if not is_admin(request.user):
+            raise PermissionDenied("只有办公室管理员可以核验")
+        data = VerifySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        notice = services.notice_verify(notice=notice, actor=request.user, **data.validated_data)
+        return Response(NoticeSerializer(selectors.notice_visible(request.user, notice.pk)).data)
+
+
+class RectificationStatsView(APIView):
+    permission_classes = [IsAdminOrLeader]
+
+    def get(self, request, code):
+        cycle = get_object_or_404(Cycle, code=code)
+        return Response(selectors.notice_stats(cycle=cycle))
+
+
+class OpinionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The office's triage of citizen opinions."""
+
+    permission_classes = [IsAdmin]
+    serializer_class = OpinionSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = OpinionFilterSet
+
+    def get_queryset(self):
+        return selectors.opinions_for_triage()
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        serializer = self.get_serializer(page, many=True,
+                                         context={**self.get_serializer_context(),
+                                                  "suggestions": selectors.opinion_suggestions(page)})
+        return self.get_paginated_response(serializer.data)
+
+    @action(detail=True, methods=["post"])
+    def triage(self, request, pk=None):
+        opinion = get_object_or_404(Opinion, pk=pk)
+        data = TriageSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        opinion = services.opinion_triage(opinion=opinion, actor=request.user, **data.validated_data)
+        opinion = self.get_queryset().get(pk=opinion.pk)
+        return Response(OpinionSerializer(opinion, context={"suggestions": {}}).data)

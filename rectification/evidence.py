@@ -1,0 +1,82 @@
+"""Evidence files of a response: the type is read from the content, never from the name or the client's header.
+
+Accepted: JPEG and PNG photos (decoded by Pillow) and PDF documents, each ≤ EVIDENCE_MAX_BYTES,
+at most EVIDENCE_MAX_FILES per response. Stored under MEDIA_ROOT and served only through the
+notice's access check.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from PIL import Image, UnidentifiedImageError
+
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+EVIDENCE_MAX_FILES = 10
+
+
+@dataclass(frozen=True)
+class Kind:
+    content_type: str
+    extension: str
+
+
+JPEG = Kind("image/jpeg", ".jpg")
+PNG = Kind("image/png", ".png")
+PDF = Kind("application/pdf", ".pdf")
+
+
+def _sniff(upload: UploadedFile) -> Kind | None:
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"\xff\xd8\xff") or head.startswith(b"\x89PNG\r\n\x1a\n"):
+        try:
+            with Image.open(upload) as image:
+                image.verify()
+                kind = {"JPEG": JPEG, "PNG": PNG}.get(image.format)
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            kind = None
+        upload.seek(0)
+        return kind
+    return None
+
+
+def check_all(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile, Kind]]:
+    """Every file's kind, or a ValidationError on `evidence` naming each bad file."""
+    files = list(files or [])
+    if len(files) > EVIDENCE_MAX_FILES:
+        raise ValidationError({"evidence": f"一次最多上传 {EVIDENCE_MAX_FILES} 个文件"})
+    errors, checked = [], []
+    for upload in files:
+        if upload.size > EVIDENCE_MAX_BYTES:
+            errors.append(f"{upload.name}：超过 {EVIDENCE_MAX_BYTES // (1024 * 1024)} MB")
+            continue
+        kind = _sniff(upload)
+        if kind is None:
+            errors.append(f"{upload.name}：只接受 JPEG、PNG 图片或 PDF 文件")
+            continue
+        checked.append((upload, kind))
+    if errors:
+        raise ValidationError({"evidence": errors})
+    return checked
+
+
+def store(*, notice, upload: UploadedFile, kind: Kind, actor, round: int):
+    from .models import NoticeEvidence
+
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    evidence = NoticeEvidence(notice=notice, name=(upload.name or "evidence")[:200], content_type=kind.content_type,
+                              extension=kind.extension, size=upload.size, sha256=digest.hexdigest(),
+                              uploaded_by=actor, round=round)
+    evidence.file.save(upload.name or "evidence", upload, save=False)
+    evidence.save()
+    return evidence

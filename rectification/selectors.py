@@ -1,0 +1,125 @@
+"""Reads of the rectification loop for pages, the API and tasks. Every notice read goes through `scope`."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from agencies.access import get_visible, scope
+from agencies.models import Cycle, User
+from surveys.choices import OpinionStatus
+from surveys.models import Opinion
+
+from .choices import NoticeStatus
+from .models import NoticeEvent, NoticeEvidence, Notification, RectificationNotice
+from .similarity import similar
+
+# Near-duplicates are looked for among the same agency's opinions of the last weeks only.
+SIMILAR_WEEKS = 8
+SIMILAR_CANDIDATES = 500
+
+
+def notices_visible(user: User) -> QuerySet[RectificationNotice]:
+    queryset = (RectificationNotice.objects.select_related("agency", "cycle")
+                .prefetch_related(Prefetch("evidence", queryset=NoticeEvidence.objects.order_by("uploaded_at", "id"))))
+    return scope(queryset, user)
+
+
+def notice_visible(user: User, pk) -> RectificationNotice:
+    """One notice the user may see, else Http404 (another agency's notice does not exist for a liaison)."""
+    return get_visible(notices_visible(user).prefetch_related(
+        Prefetch("events", queryset=NoticeEvent.objects.select_related("actor"))), user, pk=pk)
+
+
+def evidence_visible(user: User, notice_pk, pk) -> NoticeEvidence:
+    return get_visible(NoticeEvidence.objects.select_related("notice"), user, agency_field="notice__agency",
+                       notice_id=notice_pk, pk=pk)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    if not whole:
+        return None
+    return float((Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+
+
+def notice_stats(*, cycle: Cycle, at: datetime | None = None) -> dict:
+    """The cycle's rectification figures, in one aggregate query.
+
+    * issued: every notice of the cycle;
+    * due: the notices whose deadline day has ended (deadline before today, Asia/Shanghai), plus those
+      verified earlier — a notice closed ahead of time has come due by being closed, so the rate
+      never exceeds 1;
+    * verified: notices verified (all of them due by the definition above);
+    * on_time: verified on or before the deadline day;
+    * overdue: notices flagged overdue (not verified by the end of their deadline day);
+    * rate = verified ÷ due, on_time_rate = on_time ÷ due (null while nothing is due).
+    """
+    today = timezone.localdate(at or timezone.now())
+    verified = Q(status=NoticeStatus.VERIFIED)
+    figures = RectificationNotice.objects.filter(cycle=cycle).aggregate(
+        issued=Count("id"),
+        due=Count("id", filter=Q(deadline__lt=today) | verified),
+        verified=Count("id", filter=verified),
+        on_time=Count("id", filter=verified & Q(verified_at__date__lte=F("deadline"))),
+        overdue=Count("id", filter=Q(overdue=True)),
+    )
+    figures["rate"] = _rate(figures["verified"], figures["due"])
+    figures["on_time_rate"] = _rate(figures["on_time"], figures["due"])
+    return figures
+
+
+def notice_counts_by_status(queryset: QuerySet[RectificationNotice]) -> dict:
+    return queryset.aggregate(total=Count("id"), open=Count("id", filter=Q(status__in=[
+        NoticeStatus.ISSUED, NoticeStatus.RETURNED])), responded=Count("id", filter=Q(status=NoticeStatus.RESPONDED)),
+        overdue_open=Count("id", filter=Q(overdue=True) & ~Q(status=NoticeStatus.VERIFIED)))
+
+
+# --- opinions ---------------------------------------------------------------------------
+
+def opinions_for_triage() -> QuerySet[Opinion]:
+    has_notice = RectificationNotice.objects.filter(opinion_id=OuterRef("pk"))
+    return (Opinion.objects.select_related("agency", "window", "survey__cycle", "merged_into")
+            .annotate(has_notice=Exists(has_notice)).order_by("-created_at", "-id"))
+
+
+def opinion_suggestions(opinions: list[Opinion], *,
+                        at: datetime | None = None) -> dict[int, list[tuple[Opinion, float]]]:
+    """For each new opinion: near-duplicates among the same agency's opinions of the last SIMILAR_WEEKS weeks.
+
+    One query for all the agencies on the page, bounded, then rapidfuzz in memory.
+    """
+    new = [o for o in opinions if o.status == OpinionStatus.NEW]
+    if not new:
+        return {}
+    since = (at or timezone.now()) - timedelta(weeks=SIMILAR_WEEKS)
+    candidates = (Opinion.objects.filter(agency_id__in={o.agency_id for o in new}, created_at__gte=since)
+                  .exclude(status__in=[OpinionStatus.MERGED, OpinionStatus.REJECTED])
+                  .only("id", "agency_id", "text", "receipt", "status", "created_at")
+                  .order_by("-created_at")[:SIMILAR_CANDIDATES])
+    by_agency: dict[int, dict[int, Opinion]] = defaultdict(dict)
+    for candidate in candidates:
+        by_agency[candidate.agency_id][candidate.pk] = candidate
+    result = {}
+    for opinion in new:
+        pool = {pk: c.text for pk, c in by_agency[opinion.agency_id].items() if pk != opinion.pk}
+        result[opinion.pk] = [(by_agency[opinion.agency_id][pk], score) for pk, score in similar(opinion.text, pool)]
+    return result
+
+
+def notice_for_receipt(receipt: str) -> RectificationNotice | None:
+    """The notice that answers the opinion with this receipt (directly or through a merge)."""
+    opinion = Opinion.objects.filter(receipt=(receipt or "").strip().upper()).select_related("merged_into").first()
+    if opinion is None:
+        return None
+    while opinion.merged_into_id is not None and opinion.status == OpinionStatus.MERGED:
+        opinion = opinion.merged_into
+    return RectificationNotice.objects.filter(opinion=opinion).first()
+
+
+# --- in-app inbox -----------------------------------------------------------------------
+
+def notifications_of(user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user).select_related("notice__agency")

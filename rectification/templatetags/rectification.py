@@ -1,0 +1,18 @@
+from django import template
+
+from .. import selectors
+
+register = template.Library()
+
+
+@register.simple_tag
+def feedback_notice(receipt):
+    """The notice a citizen may answer about on /track/ (None when there is nothing to answer)."""
+    return selectors.notice_for_receipt(receipt or "")
+
+
+@register.filter
+def days_left(notice):
+    from django.utils import timezone
+
+    return (notice.deadline - timezone.localdate()).days

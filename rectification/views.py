@@ -1,0 +1,193 @@
+"""Pages of the rectification loop: the liaison's inbox, the office's triage queue and board, the citizen's answer."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from agencies.access import has_role, is_admin
+from agencies.choices import Role
+from agencies.models import Agency
+from agencies.selectors import cycle_current
+from conduct_eval.errors import ConflictError
+from surveys.choices import OpinionStatus
+from surveys.models import Opinion
+
+from . import selectors, services
+from .filters import NoticeFilterSet, OpinionFilterSet
+from .forms import FeedbackForm, RespondForm, TriageForm, VerifyForm
+from .models import RectificationNotice
+
+PAGE_SIZE = 30
+
+
+def _require(request, *roles):
+    if not has_role(request.user, *roles):
+        raise PermissionDenied
+
+
+def _errors_to_form(form, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+# --- the liaison ------------------------------------------------------------------------
+
+@login_required
+def agency_inbox(request):
+    _require(request, Role.AGENCY)
+    notices = selectors.notices_visible(request.user).order_by("status", "deadline", "id")
+    return render(request, "rectification/agency_inbox.html", {
+        "page": _page(request, notices),
+        "counts": selectors.notice_counts_by_status(selectors.notices_visible(request.user)),
+        "unread": selectors.notifications_of(request.user).filter(read_at__isnull=True)[:10],
+    })
+
+
+@login_required
+def notice_detail(request, pk):
+    """One notice: the liaison responds here, the office verifies here; another agency's notice is a 404."""
+    _require(request, Role.AGENCY, Role.ADMIN, Role.LEADER)
+    notice = selectors.notice_visible(request.user, pk)
+    respond_form = RespondForm() if request.user.effective_role == Role.AGENCY and notice.is_open else None
+    verify_form = VerifyForm() if is_admin(request.user) and notice.status == "responded" else None
+    if request.method == "POST":
+        if "measures" in request.POST and respond_form is not None:
+            respond_form = RespondForm(request.POST, request.FILES)
+            if respond_form.is_valid():
+                try:
+                    services.notice_respond(notice=notice, actor=request.user,
+                                            measures=respond_form.cleaned_data["measures"],
+                                            files=respond_form.cleaned_data["evidence"])
+                    messages.success(request, "整改情况已提交，等待办公室核验。")
+                    return redirect(request.path)
+                except ValidationError as exc:
+                    _errors_to_form(respond_form, exc)
+                except ConflictError as exc:
+                    messages.error(request, str(exc))
+        elif "accepted" in request.POST and verify_form is not None:
+            verify_form = VerifyForm(request.POST)
+            if verify_form.is_valid():
+                try:
+                    services.notice_verify(notice=notice, actor=request.user, **verify_form.cleaned_data)
+                    messages.success(request, "核验结果已保存。")
+                    return redirect(request.path)
+                except ValidationError as exc:
+                    _errors_to_form(verify_form, exc)
+                except ConflictError as exc:
+                    messages.error(request, str(exc))
+        else:
+            raise PermissionDenied
+    return render(request, "rectification/notice_detail.html", {
+        "notice": notice, "respond_form": respond_form, "verify_form": verify_form,
+        "back": "/agency/notices/" if request.user.effective_role == Role.AGENCY else "/dashboard/rectifications/",
+    })
+
+
+@login_required
+def evidence_download(request, pk, evidence_pk):
+    _require(request, Role.AGENCY, Role.ADMIN, Role.LEADER)
+    evidence = selectors.evidence_visible(request.user, pk, evidence_pk)
+    return FileResponse(evidence.file.open("rb"), content_type=evidence.content_type, filename=evidence.name,
+                        as_attachment=evidence.content_type == "application/pdf")
+
+
+# --- the office -------------------------------------------------------------------------
+
+@login_required
+def rectification_board(request):
+    _require(request, Role.ADMIN, Role.LEADER)
+    cycle = cycle_current()
+    filters = NoticeFilterSet(request.GET or None, queryset=selectors.notices_visible(request.user))
+    notices = filters.qs.order_by("-overdue", "status", "deadline", "id")
+    return render(request, "rectification/board.html", {
+        "filters": filters, "page": _page(request, notices), "cycle": cycle,
+        "stats": selectors.notice_stats(cycle=cycle) if cycle else None,
+        "overdue": selectors.notices_visible(request.user).filter(overdue=True).exclude(status="verified")
+        .order_by("deadline")[:20],
+    })
+
+
+@login_required
+def triage_queue(request):
+    _require(request, Role.ADMIN)
+    data = request.GET.copy()
+    data.setdefault("status", OpinionStatus.NEW)
+    filters = OpinionFilterSet(data, queryset=selectors.opinions_for_triage())
+    page = _page(request, filters.qs)
+    return render(request, "rectification/triage.html", {
+        "filters": filters, "page": page, "suggestions": selectors.opinion_suggestions(list(page.object_list)),
+        "agencies": Agency.objects.filter(active=True).only("code", "name"), "form": TriageForm(),
+    })
+
+
+@login_required
+@require_POST
+def triage(request, pk):
+    _require(request, Role.ADMIN)
+    opinion = get_object_or_404(Opinion, pk=pk)
+    form = TriageForm(request.POST)
+    if form.is_valid():
+        merge_into = None
+        if form.cleaned_data["merge_into"]:
+            merge_into = Opinion.objects.filter(pk=form.cleaned_data["merge_into"]).first()
+            if merge_into is None:
+                form.add_error("merge_into", "没有这条意见")
+    if form.is_valid():
+        try:
+            services.opinion_triage(opinion=opinion, actor=request.user, action=form.cleaned_data["action"],
+                                    agency=form.cleaned_data["agency"], merge_into=merge_into,
+                                    note=form.cleaned_data["note"])
+            messages.success(request, f"意见 {opinion.pk} 已处理。")
+        except ValidationError as exc:
+            messages.error(request, "；".join(m for ms in exc.message_dict.values() for m in ms))
+        except ConflictError as exc:
+            messages.error(request, str(exc))
+    else:
+        messages.error(request, "；".join(m for ms in form.errors.values() for m in ms))
+    return redirect(request.POST.get("next") or "rectification:triage-queue")
+
+
+# --- everyone signed in: the in-app inbox ------------------------------------------------
+
+@login_required
+def notification_inbox(request):
+    if request.method == "POST":
+        services.notification_mark_read(user=request.user, notification_id=request.POST.get("id") or None)
+        return redirect("rectification:notifications")
+    return render(request, "rectification/notifications.html", {
+        "page": _page(request, selectors.notifications_of(request.user)),
+    })
+
+
+# --- the citizen ------------------------------------------------------------------------
+
+@require_POST
+def track_feedback(request, receipt):
+    """The citizen's answer on /track/: 已解决 / 未解决. Answers with the partial (htmx) or back to /track/."""
+    notice = selectors.notice_for_receipt(receipt)
+    if notice is None:
+        return render(request, "rectification/partials/track_feedback.html", {"receipt": receipt}, status=404)
+    form = FeedbackForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            services.notice_citizen_feedback(notice=notice, answer=form.cleaned_data["answer"])
+        except ConflictError as exc:
+            error = str(exc)
+    else:
+        error = "请选择“已解决”或“未解决”"
+    if not request.headers.get("HX-Request"):
+        return redirect(f"/track/?receipt={receipt}")
+    notice = RectificationNotice.objects.get(pk=notice.pk)
+    status = 200 if error is None else 409 if form.is_valid() else 400
+    return render(request, "rectification/partials/track_feedback.html",
+                  {"receipt": receipt, "feedback_notice": notice, "feedback_error": error}, status=status)
