@@ -90,8 +90,8 @@ def measure_submission(n: int) -> dict[str, float]:
     def bare():
         with connection.cursor() as cursor:
             for i in range(n):
-                cursor.execute(sql, [survey.pk, agencies[i % 20].pk, "web", "valid", f"bare{i}", timezone.now(),
-                                     *ratings.values()])
+                cursor.execute(sql, [survey.pk, agencies[i % 20].pk, "web", "valid", f"bare{i}",
+                                     connection.ops.adapt_datetimefield_value(timezone.now()), *ratings.values()])
 
     def service():
         for i in range(n):
@@ -126,7 +126,8 @@ def _fill(survey, agencies, per_agency: int, rng: random.Random) -> None:
             for k in range(per_agency):
                 at = start + timedelta(minutes=rng.randrange(330 * 24 * 60))
                 months.add(month_of(at))
-                batch.append([survey.pk, agency.pk, "web", "valid", f"{agency.pk}-{k}", at,
+                batch.append([survey.pk, agency.pk, "web", "valid", f"{agency.pk}-{k}",
+                              connection.ops.adapt_datetimefield_value(at),
                               *(rng.choice((1, 2, 3, 4, 4, 5, 5, 5, None)) for _ in DIMENSIONS)])
                 if len(batch) == 5000:
                     cursor.executemany(sql, batch)

@@ -241,7 +241,9 @@ def rollups_rebuild(*, survey: Survey, months: set[date]) -> int:
             RatingMonthly.objects.filter(survey=survey, month=month).delete()
             start = timezone.make_aware(datetime.combine(month, time.min))
             end = timezone.make_aware(datetime.combine((month + timedelta(days=32)).replace(day=1), time.min))
-            cursor.execute(sql, [month, survey.pk, ResponseStatus.VALID, start, end])
+            # Adapted as the ORM stores them (SQLite: UTC text), or the month boundaries shift by the UTC offset.
+            adapt = connection.ops.adapt_datetimefield_value
+            cursor.execute(sql, [month, survey.pk, ResponseStatus.VALID, adapt(start), adapt(end)])
             written += cursor.rowcount
     return written
 

@@ -107,3 +107,14 @@ def test_batches_larger_than_one_are_written(tmp_path, survey, agency, monkeypat
     assert Response.objects.count() == 30 and Opinion.objects.count() == 10
     assert Opinion.objects.filter(response__isnull=True).count() == 0
     assert selectors.public_level_counts(cycle=survey.cycle, until=aware(2026, 4, 1))[agency.pk].n == 30
+
+
+def test_rows_near_local_midnight_land_in_the_right_month(tmp_path, survey, agency):
+    """Months are local (Asia/Shanghai); 2026-03-01 00:30 local is still February in UTC."""
+    path = write_csv(tmp_path / "edge.csv", [row(at="2026-03-01 00:30", levels=("5",) * 8),
+                                             row(at="2026-02-28 23:30", levels=("1",) * 8),
+                                             row(at="2026-03-31 23:59", levels=("3",) * 8)])
+    run(survey, path)
+    for until in (aware(2026, 3, 1), aware(2026, 4, 1), aware(2026, 5, 1)):
+        fast = selectors.public_level_counts(cycle=survey.cycle, until=until)
+        assert {a: (c.n, c.counts) for a, c in fast.items() if c.n} == brute_force(survey.cycle, until), until
