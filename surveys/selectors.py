@@ -4,6 +4,10 @@ Scoring asks for level counts up to a period's end. Whole months come from the m
 rollup rows (kept in each submission's transaction); only a partly covered month at either
 end is aggregated from the compact response rows with one GROUP BY — never a Python loop
 over responses. A province-sized year is 2,000 agencies × 12 months = 24 k rollup rows.
+
+Measured with bench/bench_surveys.py (200 agencies × 1,000 responses, PostgreSQL 15): the
+whole cycle from rollups in 23 ms against 175 ms for a GROUP BY over the rows; a period
+ending mid-month 50 ms. The rollups grow with agencies × months, the GROUP BY with responses.
 """
 from __future__ import annotations
 

@@ -117,7 +117,9 @@ def _insert_counted(*, survey: Survey, agency: Agency, window: Window | None, ch
     The duplicate check runs inside the INSERT … SELECT, whose snapshot is taken after the
     lock was granted, so it sees every earlier submission of the device; the rollup UPSERT is
     a data-modifying CTE on the inserted row, skipped unless it is valid. This replaces three
-    ORM round trips (check, insert, upsert) and their Python overhead with one.
+    ORM round trips (check, insert, upsert) and their Python overhead with one. Measured with
+    bench/bench_surveys.py: 1.3 ms a submission against 0.16 ms for a bare autocommitted INSERT
+    (2.8 ms before this statement replaced the three).
     """
     quoted = connection.ops.quote_name
     table = quoted(Response._meta.db_table)
