@@ -204,3 +204,18 @@ def test_the_office_list_shows_each_survey_with_its_counts_in_few_queries(office
     assert page.status_code == 200 and "1 / 2" in html
     assert f"/s/{public.slug}/qr/" in html and f"/s/{appraisal_open.slug}/invitations/" in html
     assert Client().get("/surveys/").status_code == 302
+
+
+def test_admin_lists_opinions_masked_and_invitations_without_tokens(office, admin, public, appraisal_open, agency):
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    result = services.response_submit(survey=public, agency=agency, ratings={"fees": 2}, fingerprint="f",
+                                      opinion="收费不透明", contact="13812341234")
+    services.invitations_issue(survey=appraisal_open, category="deputy", count=2)
+    opinion = Opinion.objects.get()
+    listing = office.get("/admin/surveys/opinion/").content.decode()
+    detail = office.get(f"/admin/surveys/opinion/{opinion.pk}/change/").content.decode()
+    assert result.receipt in listing and "138****1234" in listing
+    assert "13812341234" not in listing + detail
+    invitations = office.get("/admin/surveys/invitation/")
+    assert invitations.status_code == 200 and "token_hash" not in invitations.content.decode()
