@@ -1,7 +1,7 @@
 import datetime
+import uuid
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from surveys.models import Survey
@@ -13,11 +13,10 @@ def aware(*args) -> datetime.datetime:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Rate-limit counters live in the cache; every test starts with none spent."""
-    cache.clear()
-    yield
-    cache.clear()
+def _fresh_rate_limits(settings):
+    """Rate-limit counters live in the cache; every test counts under keys of its own, so none start spent.
+    (Clearing the cache instead would flush the whole Redis database, Celery's bindings included.)"""
+    settings.RATELIMIT_CACHE_PREFIX = f"rl-{uuid.uuid4().hex}:"
 
 
 @pytest.fixture

@@ -278,7 +278,7 @@ def test_fifty_concurrent_posts_of_one_token_through_the_api_give_one_ballot(app
 
 @pytest.mark.redis
 @override_settings(SURVEY_RATE_LIMIT="2/h")
-def test_the_rate_limit_counter_lives_in_redis_shared_by_every_process(anon, public, agency):
+def test_the_rate_limit_counter_lives_in_redis_shared_by_every_process(anon, public, agency, settings):
     import os
 
     import redis
@@ -287,7 +287,7 @@ def test_the_rate_limit_counter_lives_in_redis_shared_by_every_process(anon, pub
         assert post_response(anon, public, {"agency": "gaj", "ratings": ALL4}, device=device).status_code == 201
     # What another gunicorn worker or host would read: the counter in Redis itself, not in this process.
     store = redis.Redis.from_url(os.environ["REDIS_URL"])
-    counters = [int(store.get(key)) for key in store.scan_iter("*rl:*")]
+    counters = [int(store.get(key)) for key in store.scan_iter(f"*{settings.RATELIMIT_CACHE_PREFIX}*")]
     assert counters == [2]
     assert post_response(anon, public, {"agency": "gaj", "ratings": ALL4}, device="c").status_code == 429
 
