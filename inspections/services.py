@@ -11,6 +11,7 @@ from django.utils import timezone
 from agencies.models import Agency, User, Window
 from agencies.selectors import cycle_for_date
 from conduct_eval.errors import ConflictError
+from rectification.services import notice_issue
 from scoring.choices import EntryKind
 from scoring.selectors import scheme_of, score_entry_by_source
 from scoring.services import score_entry_book, score_entry_reverse
@@ -166,11 +167,14 @@ def finding_confirm(*, finding: Finding, actor: User, reason: str = "") -> Findi
         finding.status, finding.reason = FindingStatus.CONFIRMED, reason.strip()
         finding.reviewed_by, finding.reviewed_at = actor, timezone.now()
         finding.save()
-    agency = finding.visit.agency
+    agency, what = finding.visit.agency, f"{finding.get_category_display()}（{finding.get_severity_display()}）"
     points = scheme_of(cycle)["severity_points"][finding.severity]
-    score_entry_book(cycle=cycle, agency=agency, kind=EntryKind.INSPECTION, points=points,
-                     reason=f"察访确认：{finding.get_category_display()}（{finding.get_severity_display()}）",
+    score_entry_book(cycle=cycle, agency=agency, kind=EntryKind.INSPECTION, points=points, reason=f"察访确认：{what}",
                      source="finding", source_key=f"finding:{finding.pk}", actor=actor)
+    visited = timezone.localtime(finding.visit.visited_at)
+    notice_issue(agency=agency, source="finding", cycle=cycle, source_key=f"finding:{finding.pk}", actor=actor,
+                 text=f"{visited:%Y年%m月%d日}{finding.visit.get_mode_display()}发现：{what}。{finding.description}"
+                      f"{('（审核意见：' + finding.reason + '）') if finding.reason else ''}")
     return finding
 
 

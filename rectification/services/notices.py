@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, Cycle, User
 from agencies.scheme import DEFAULT_SCHEME, normalize_scheme
-from agencies.selectors import cycle_current
+from agencies.selectors import cycle_current, cycle_for_date
 from conduct_eval.errors import ConflictError
 from scoring.choices import EntryKind, EntrySource
 from scoring.services import score_entry_book
@@ -38,8 +38,7 @@ TEXT_MAX_LENGTH = 4000
 
 def cycle_for(day) -> Cycle | None:
     """The cycle whose year contains `day`, else the current one."""
-    return (Cycle.objects.filter(starts_on__lte=day, ends_on__gte=day).order_by("-starts_on").first()
-            or cycle_current())
+    return cycle_for_date(day) or cycle_current()
 
 
 def working_days_of(cycle: Cycle | None) -> int:

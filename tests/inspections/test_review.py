@@ -5,6 +5,7 @@ from django.db import connections
 
 from inspections import services
 from inspections.models import Finding
+from rectification.models import RectificationNotice
 from scoring.models import ScoreEntry
 
 from .conftest import jpeg_with_gps
@@ -25,6 +26,9 @@ def test_confirm_books_one_inspection_entry_of_the_severity_points(api, visit, c
     entry = ScoreEntry.objects.get()
     assert (entry.kind, entry.points, entry.agency_id, entry.cycle_id) == ("inspection", 3, visit.agency_id, cycle.pk)
     assert entry.source_key == f"finding:{finding.pk}"
+    notice = RectificationNotice.objects.get()
+    assert (notice.agency_id, notice.source, notice.source_key) == (visit.agency_id, "finding", f"finding:{finding.pk}")
+    assert finding.description in notice.text
 
 
 def test_dismiss_needs_a_reason_and_books_nothing(api, visit, cycle):
@@ -33,7 +37,7 @@ def test_dismiss_needs_a_reason_and_books_nothing(api, visit, cycle):
     assert response.status_code == 400 and "reason" in response.json()["errors"]
     assert api.post(f"/api/v1/findings/{finding.pk}/dismiss/", {"reason": "证据不足"}).json()["status"] == "dismissed"
     assert api.post(f"/api/v1/findings/{finding.pk}/confirm/").status_code == 409
-    assert not ScoreEntry.objects.exists()
+    assert not ScoreEntry.objects.exists() and not RectificationNotice.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["inspector", "liaison", "leader"])
@@ -116,3 +120,4 @@ def test_concurrent_confirms_book_exactly_one_entry(admin, visit, cycle):
     [t.join(timeout=60) for t in threads]
     assert statuses == [200, 200]
     assert ScoreEntry.objects.filter(source_key=f"finding:{finding.pk}").count() == 1
+    assert RectificationNotice.objects.filter(source_key=f"finding:{finding.pk}").count() == 1
