@@ -18,8 +18,10 @@ in the same run (absolute times on a shared machine mean little; ratios travel):
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -32,7 +34,9 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 def _setup() -> None:
     if not os.environ.get("DATABASE_URL"):
-        os.environ["CONDUCT_EVAL_VAR_DIR"] = tempfile.mkdtemp(prefix="ce-bench-")
+        scratch = tempfile.mkdtemp(prefix="ce-bench-")
+        atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+        os.environ["CONDUCT_EVAL_VAR_DIR"] = scratch
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conduct_eval.settings")
     os.environ.setdefault("SURVEY_RATE_LIMIT", "1000000/h")
     import django
