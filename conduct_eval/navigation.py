@@ -3,7 +3,8 @@ from agencies.access import role_of
 
 ROLE_ENTRIES = {
     "admin": [("排名与结果", "/dashboard/"), ("意见分办", "/dashboard/opinions/"), ("察访审核", "/dashboard/findings/"),
-              ("整改督办", "/dashboard/rectifications/"), ("系统配置", "/admin/"), ("接口文档", "/api/v1/docs/")],
+              ("整改督办", "/dashboard/rectifications/"), ("调查与评议", "/surveys/"), ("系统配置", "/admin/"),
+              ("接口文档", "/api/v1/docs/")],
     "leader": [("排名与结果", "/dashboard/"), ("整改督办", "/dashboard/rectifications/")],
     "inspector": [("明察暗访", "/inspect/")],
     "assessor": [("组织考评", "/assess/")],

@@ -234,6 +234,9 @@ SPECTACULAR_SETTINGS = {
 # --- Product settings -----------------------------------------------------------------
 SURVEY_DEDUP_HOURS = int(os.environ.get("SURVEY_DEDUP_HOURS", "24"))
 SURVEY_RATE_LIMIT = os.environ.get("SURVEY_RATE_LIMIT", "20/h")
+# Absolute address that survey QR codes and invitation links point to (e.g. https://pingyi.example.gov.cn);
+# empty: taken from the request that prints them.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -60,7 +60,10 @@ def demo_load(*, cycle: Cycle, stdout) -> None:
                 services.notice_verify(notice=notice, actor=admin, accepted=True, comment="经回访核实，整改到位。")
         made += 1
     # Route the first few new citizen opinions (surveys' demo makes them), so /track/ shows a loop.
-    for opinion in Opinion.objects.filter(status=OpinionStatus.NEW).order_by("created_at")[:3]:
-        services.opinion_triage(opinion=opinion, action="route", agency=opinion.agency, actor=admin)
+    # Only once: a rerun would otherwise route three more each time.
+    routed = (OpinionStatus.ROUTED, OpinionStatus.RESPONDED, OpinionStatus.RESOLVED, OpinionStatus.REOPENED)
+    if not Opinion.objects.filter(status__in=routed).exists():
+        for opinion in Opinion.objects.filter(status=OpinionStatus.NEW).order_by("created_at")[:3]:
+            services.opinion_triage(opinion=opinion, action="route", agency=opinion.agency, actor=admin)
     overdue = services.notices_mark_overdue()
     stdout.write(f"整改：新增 {made} 件演示整改通知，{overdue} 件标记逾期")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,8 +16,9 @@ from agencies.scheme import DIMENSIONS
 from conduct_eval.errors import ConflictError
 
 from . import privacy
-from .choices import Channel, OpinionStatus, ResponseStatus
+from .choices import Channel, EvaluatorCategory, OpinionStatus, ResponseStatus
 from .models import (
+    LEVEL_RANGE,
     Ballot,
     BallotRating,
     Invitation,
@@ -33,6 +34,8 @@ from .models import (
 
 OPINION_MAX_LENGTH = 2000
 CONTACT_MAX_LENGTH = 100
+OPINION_RECEIVED_NOTE = "意见已收到，等待办公室处理"
+INVITATIONS_MAX = 5000  # one print run; the office issues more in further batches
 
 
 @transaction.atomic
@@ -62,22 +65,84 @@ def month_of(at: datetime):
     return timezone.localdate(at).replace(day=1)
 
 
+def _rollup_upsert_sql(rated: list[str], source: str) -> str:
+    """An UPSERT adding one to `n` and to each of the `rated` count columns of a month's rollup row.
+
+    `source` is what follows the column list: `VALUES (…)` or a `SELECT … FROM …`, giving
+    survey, agency, month and then 1 for each of n and the `rated` columns. Columns left out
+    of the INSERT take their database default of 0.
+    """
+    table, quoted = RatingMonthly._meta.db_table, connection.ops.quote_name
+    columns = ["n", *rated]
+    return (f"INSERT INTO {quoted(table)} (survey_id, agency_id, month, {', '.join(map(quoted, columns))}) {source} "
+            f"ON CONFLICT (survey_id, agency_id, month) DO UPDATE SET "
+            + ", ".join(f"{quoted(c)} = {quoted(table)}.{quoted(c)} + excluded.{quoted(c)}" for c in columns))
+
+
+def _rated_columns(ratings: dict[str, int | None]) -> list[str]:
+    return [count_column(d, level) for d, level in ratings.items() if level is not None]
+
+
 def _rollup_add(response: Response) -> None:
     """Count a valid response into its month's rollup row: one UPSERT, in the caller's transaction."""
-    rated = {count_column(d, level): 1 for d, level in response.ratings().items() if level is not None}
-    columns = ["n", *rated]
-    table = RatingMonthly._meta.db_table
-    quoted = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quoted(table)} (survey_id, agency_id, month, {', '.join(map(quoted, columns))}) "
-        f"VALUES (%s, %s, %s, {', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT (survey_id, agency_id, month) DO UPDATE SET "
-        + ", ".join(f"{quoted(c)} = {quoted(table)}.{quoted(c)} + excluded.{quoted(c)}" for c in columns)
-    )
-    # Columns left out of the INSERT take their database default of 0.
+    rated = _rated_columns(response.ratings())
+    sql = _rollup_upsert_sql(rated, f"VALUES (%s, %s, %s, {', '.join(['1'] * (len(rated) + 1))})")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [response.survey_id, response.agency_id, month_of(response.submitted_at), 1,
-                             *rated.values()])
+        cursor.execute(sql, [response.survey_id, response.agency_id, month_of(response.submitted_at)])
+
+
+def _insert_then_count(*, survey: Survey, agency: Agency, window: Window | None, channel: str, fingerprint: str,
+                       at: datetime, honeypot: bool, columns: dict[str, int | None]) -> tuple[int, str]:
+    """Classify, insert and count a response, statement by statement (SQLite: no data-modifying CTEs;
+    its writers are serialised by BEGIN IMMEDIATE, so the check cannot race)."""
+    if honeypot:
+        status = ResponseStatus.SUSPICIOUS
+    elif Response.objects.filter(survey=survey, agency=agency, fingerprint=fingerprint, status=ResponseStatus.VALID,
+                                 submitted_at__gt=at - timedelta(hours=settings.SURVEY_DEDUP_HOURS),
+                                 submitted_at__lte=at).exists():
+        status = ResponseStatus.DUPLICATE
+    else:
+        status = ResponseStatus.VALID
+    response = Response.objects.create(survey=survey, agency=agency, window=window, channel=channel, status=status,
+                                       fingerprint=fingerprint, submitted_at=at, **columns)
+    if status == ResponseStatus.VALID:
+        _rollup_add(response)
+    return response.pk, status
+
+
+def _insert_counted(*, survey: Survey, agency: Agency, window: Window | None, channel: str, fingerprint: str,
+                    at: datetime, honeypot: bool, columns: dict[str, int | None]) -> tuple[int, str]:
+    """PostgreSQL: classify, insert and count a response in ONE statement (after the device lock).
+
+    The duplicate check runs inside the INSERT … SELECT, whose snapshot is taken after the
+    lock was granted, so it sees every earlier submission of the device; the rollup UPSERT is
+    a data-modifying CTE on the inserted row, skipped unless it is valid. This replaces three
+    ORM round trips (check, insert, upsert) and their Python overhead with one. Measured with
+    bench/bench_surveys.py: 1.3 ms a submission against 0.16 ms for a bare autocommitted INSERT
+    (2.8 ms before this statement replaced the three).
+    """
+    quoted = connection.ops.quote_name
+    table = quoted(Response._meta.db_table)
+    names = ["survey_id", "agency_id", "window_id", "channel", "fingerprint", "submitted_at", *columns]
+    ratings = {d: columns[rating_column(d)] for d in DIMENSIONS}
+    upsert = _rollup_upsert_sql(
+        _rated_columns(ratings),
+        f"SELECT %s, %s, %s, {', '.join(['1'] * (len(_rated_columns(ratings)) + 1))} FROM inserted "
+        f"WHERE status = '{ResponseStatus.VALID}'")
+    sql = (
+        f"WITH inserted AS (INSERT INTO {table} ({', '.join(map(quoted, names))}, status) "
+        f"SELECT {', '.join(['%s'] * len(names))}, CASE WHEN %s THEN '{ResponseStatus.SUSPICIOUS}' "
+        f"WHEN EXISTS (SELECT 1 FROM {table} WHERE survey_id = %s AND agency_id = %s AND fingerprint = %s "
+        f"AND status = '{ResponseStatus.VALID}' AND submitted_at > %s AND submitted_at <= %s) "
+        f"THEN '{ResponseStatus.DUPLICATE}' ELSE '{ResponseStatus.VALID}' END "
+        f"RETURNING id, status), counted AS ({upsert}) SELECT id, status FROM inserted"
+    )
+    params = [survey.pk, agency.pk, window.pk if window else None, channel, fingerprint, at, *columns.values(),
+              honeypot, survey.pk, agency.pk, fingerprint, at - timedelta(hours=settings.SURVEY_DEDUP_HOURS), at,
+              survey.pk, agency.pk, month_of(at)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 def _rollup_remove(response: Response) -> None:
@@ -111,6 +176,9 @@ def validate_ratings(survey: Survey, ratings) -> dict[str, int | None]:
             errors.append(f"未知维度：{dimension}")
         elif level is not None and (isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 5):
             errors.append(f"{dimension}：等级必须是 1–5 的整数或 null（不适用）")
+    if not errors and all(level is None for level in ratings.values()):
+        # A response that rates nothing would still block the device's real one as a duplicate.
+        errors.append("请至少对一个维度作出评价")
     if errors:
         raise ValidationError({"ratings": errors})
     return {rating_column(d): ratings.get(d) for d in DIMENSIONS}
@@ -140,24 +208,46 @@ def response_submit(*, survey: Survey, agency: Agency, ratings: dict, fingerprin
 
     with transaction.atomic():
         _lock_device(survey, agency, fingerprint)
-        if honeypot:
-            status = ResponseStatus.SUSPICIOUS
-        elif Response.objects.filter(survey=survey, agency=agency, fingerprint=fingerprint,
-                                     status=ResponseStatus.VALID,
-                                     submitted_at__gt=at - timedelta(hours=settings.SURVEY_DEDUP_HOURS),
-                                     submitted_at__lte=at).exists():
-            status = ResponseStatus.DUPLICATE
-        else:
-            status = ResponseStatus.VALID
-        response = Response.objects.create(survey=survey, agency=agency, window=window, channel=channel,
-                                           status=status, fingerprint=fingerprint, submitted_at=at, **columns)
-        if status == ResponseStatus.VALID:
-            _rollup_add(response)
+        insert = _insert_counted if connection.vendor == "postgresql" else _insert_then_count
+        response_id, status = insert(survey=survey, agency=agency, window=window, channel=channel,
+                                     fingerprint=fingerprint, at=at, honeypot=honeypot, columns=columns)
+        response = Response(pk=response_id, survey=survey, agency=agency, window=window)
         receipt = None
         if opinion:
             receipt = opinion_create(survey=survey, agency=agency, window=window, response=response, text=opinion,
                                      contact=contact, at=at).receipt
     return Submitted(status=status, receipt=receipt, response_id=response.pk)
+
+
+def rollups_rebuild(*, survey: Survey, months: set[date]) -> int:
+    """Recount the monthly rollup rows of `months` from the response rows, for the bulk paths (import, demo).
+
+    One INSERT … SELECT … GROUP BY per month instead of one UPSERT per response. On PostgreSQL
+    the rollup table is locked against live submissions meanwhile, so a submission committed
+    between the DELETE and the INSERT cannot be lost or counted twice. Returns the rows written.
+    """
+    table, source = RatingMonthly._meta.db_table, Response._meta.db_table
+    quoted = connection.ops.quote_name
+    pairs = [(d, level) for d in DIMENSIONS for level in LEVEL_RANGE]
+    columns = [count_column(d, level) for d, level in pairs]
+    sums = ", ".join(f"SUM(CASE WHEN {quoted(rating_column(d))} = {level} THEN 1 ELSE 0 END)" for d, level in pairs)
+    sql = (f"INSERT INTO {quoted(table)} (survey_id, agency_id, month, n, {', '.join(map(quoted, columns))}) "
+           f"SELECT survey_id, agency_id, %s, COUNT(*), {sums} FROM {quoted(source)} "
+           f"WHERE survey_id = %s AND status = %s AND submitted_at >= %s AND submitted_at < %s "
+           f"GROUP BY survey_id, agency_id")
+    written = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {quoted(table)} IN SHARE ROW EXCLUSIVE MODE")
+        for month in sorted(months):
+            RatingMonthly.objects.filter(survey=survey, month=month).delete()
+            start = timezone.make_aware(datetime.combine(month, time.min))
+            end = timezone.make_aware(datetime.combine((month + timedelta(days=32)).replace(day=1), time.min))
+            # Adapted as the ORM stores them (SQLite: UTC text), or the month boundaries shift by the UTC offset.
+            adapt = connection.ops.adapt_datetimefield_value
+            cursor.execute(sql, [month, survey.pk, ResponseStatus.VALID, adapt(start), adapt(end)])
+            written += cursor.rowcount
+    return written
 
 
 @transaction.atomic
@@ -184,7 +274,7 @@ def opinion_create(*, survey: Survey, agency: Agency, text: str, window: Window 
         opinion = Opinion.objects.create(survey=survey, agency=agency, window=window, response=response, text=text,
                                          contact=contact, contact_masked=privacy.mask_contact(contact),
                                          receipt=privacy.new_receipt(), created_at=at)
-        OpinionEvent.objects.create(opinion=opinion, at=at, status=OpinionStatus.NEW, note="意见已收到，等待办公室处理")
+        OpinionEvent.objects.create(opinion=opinion, at=at, status=OpinionStatus.NEW, note=OPINION_RECEIVED_NOTE)
     return opinion
 
 
@@ -209,6 +299,10 @@ def opinion_set_status(*, opinion: Opinion, status: str, note: str = "", merged_
 def invitations_issue(*, survey: Survey, category: str, count: int, valid_from: datetime | None = None,
                       valid_until: datetime | None = None) -> list[str]:
     """Create `count` one-time tokens; only their keyed hashes are stored, so the list is shown once."""
+    if category not in EvaluatorCategory.values:
+        raise ValidationError({"category": f"未知评议人类别：{category}"})
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= INVITATIONS_MAX:
+        raise ValidationError({"count": f"数量须为 1–{INVITATIONS_MAX} 的整数"})
     tokens = [privacy.new_token() for _ in range(count)]
     Invitation.objects.bulk_create([
         Invitation(survey=survey, category=category, token_hash=privacy.token_hash(token),

@@ -14,6 +14,7 @@ from agencies.choices import Role
 from .factories import AgencyFactory, AgencyGroupFactory, CycleFactory, UserFactory
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright never downloads a browser here
 
 
 def _missing_service(item) -> str | None:
@@ -21,6 +22,8 @@ def _missing_service(item) -> str | None:
         return "PostgreSQL (set DATABASE_URL=postgres://…)"
     if item.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
         return "Redis (set REDIS_URL=redis://…)"
+    if item.get_closest_marker("browser") and not os.path.exists(CHROMIUM):
+        return f"Chromium ({CHROMIUM}: apt-get install chromium)"
     return None
 
 

@@ -1,8 +1,9 @@
 from rest_framework import serializers
 
-from agencies.models import Cycle
+from agencies.models import Agency, Cycle
 
-from .. import services
+from .. import selectors, services
+from ..choices import Channel, EvaluatorCategory
 from ..models import Survey
 
 
@@ -20,3 +21,57 @@ class SurveySerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         return services.survey_create(**validated_data)
+
+
+class ResponseInSerializer(serializers.Serializer):
+    """`{agency, window?, channel?, ratings, opinion?, contact?}` — codes resolved here, rules in the service."""
+
+    agency = serializers.CharField(max_length=40)
+    window = serializers.CharField(max_length=40, required=False, allow_blank=True, allow_null=True)
+    channel = serializers.ChoiceField(choices=[c for c in Channel.choices if c[0] != Channel.IMPORT],
+                                      default=Channel.WEB)
+    ratings = serializers.JSONField()
+    opinion = serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=True)
+    contact = serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=True)
+
+    def validate_agency(self, code):
+        agency = selectors.agencies_rated_publicly().filter(code=code).first()
+        if agency is None:
+            raise serializers.ValidationError(f"未知机关或该机关不参加网上民评：{code}")
+        return agency
+
+    def validate(self, attrs):
+        code = attrs.get("window")
+        attrs["window"] = None
+        if code:
+            attrs["window"] = selectors.window_of(attrs["agency"], code)
+            if attrs["window"] is None:
+                raise serializers.ValidationError({"window": f"该机关没有窗口：{code}"})
+        attrs["opinion"] = attrs.get("opinion") or ""
+        attrs["contact"] = attrs.get("contact") or ""
+        return attrs
+
+
+class InvitationsInSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=EvaluatorCategory.choices)
+    count = serializers.IntegerField(min_value=1, max_value=services.INVITATIONS_MAX)
+
+
+class BallotInSerializer(serializers.Serializer):
+    """`{token, ratings: {agency code: 1–5}}`; agencies the evaluator does not know are left out."""
+
+    token = serializers.CharField(max_length=100)
+    ratings = serializers.JSONField()
+
+    def validate_ratings(self, ratings):
+        if not isinstance(ratings, dict) or not ratings:
+            raise serializers.ValidationError("ratings 必须是非空对象：{机关编码: 1–5}")
+        agencies = dict(Agency.objects.filter(active=True, code__in=list(ratings)).values_list("code", "pk"))
+        unknown = [code for code in ratings if code not in agencies]
+        if unknown:
+            raise serializers.ValidationError(f"未知机关：{', '.join(map(str, unknown))}")
+        bad = [code for code, level in ratings.items()
+               if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 5]
+        if bad:
+            raise serializers.ValidationError(f"等级必须是 1–5 的整数：{', '.join(bad)}")
+        return {agencies[code]: level for code, level in ratings.items()}

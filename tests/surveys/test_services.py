@@ -195,3 +195,18 @@ def test_concurrent_submissions_of_one_device_give_one_valid(survey, agency):
     [t.join(timeout=60) for t in threads]
     assert Counter(statuses) == {"valid": 1, "duplicate": 9}
     assert selectors.public_level_counts(cycle=survey.cycle, until=aware(2026, 4, 1))[agency.pk].n == 1
+
+
+def test_a_submission_costs_two_statements_on_postgresql(survey, agency):
+    """Device lock, then one INSERT … SELECT that classifies, stores and counts (SQLite: check, insert, upsert)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        submit(survey, agency, aware(2026, 3, 1, 9))
+    statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(statements) == (2 if connection.vendor == "postgresql" else 3), statements
+    submit(survey, agency, aware(2026, 3, 1, 10))
+    submit(survey, agency, aware(2026, 3, 1, 11), fp="other", honeypot=True)
+    assert Counter(Response.objects.values_list("status", flat=True)) == {"valid": 1, "duplicate": 1, "suspicious": 1}
+    assert selectors.public_level_counts(cycle=survey.cycle, until=aware(2026, 4, 1))[agency.pk].n == 1

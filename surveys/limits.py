@@ -1,0 +1,38 @@
+"""Rate limits of the public survey endpoints, per client address, kept in the shared cache.
+
+The counter is one atomic INCR in the cache (Redis in the full stack), so the limit holds
+across gunicorn workers and hosts. Pages and the API count into the same bucket.
+"""
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django_ratelimit.core import get_usage
+
+from .privacy import client_address
+
+logger = logging.getLogger(__name__)
+
+# Evaluators of one unit often share an office's address; a token is unguessable anyway,
+# so ballots get a roomier limit than anonymous survey responses.
+BALLOT_RATE_LIMIT = "200/h"
+
+
+def _client(group, request) -> str:
+    return client_address(request)
+
+
+def over_limit(request, *, group: str, rate: str | None = None) -> bool:
+    """Count this request against `group`'s limit for its client address; True when over it.
+
+    If the cache is unreachable we let the request through (and log it): losing a citizen's
+    submission because Redis is down is worse than a few extra requests for a while.
+    """
+    try:
+        usage = get_usage(request, group=group, key=_client, rate=rate or settings.SURVEY_RATE_LIMIT,
+                          increment=True)
+    except Exception:  # any cache failure (connection refused, timeout): fail open, see above
+        logger.warning("rate-limit store unavailable; %s not limited", group, exc_info=True)
+        return False
+    return bool(usage and usage["should_limit"])
