@@ -1,8 +1,8 @@
 """A whole cycle end to end, checked against a computation by hand of DESIGN.md's method.
 
-Six agencies in two groups; public responses, appraisal ballots, assessments, confirmed
-findings (inspection entries) and office entries; recompute through the API; every total,
-rank and outcome equals the hand computation written next to it.
+Six agencies in two groups; public responses, appraisal ballots, assessments, findings
+confirmed (and one appealed), and office entries — all through the REST API; recompute through
+the API; every total, rank and outcome equals the hand computation written next to it.
 """
 from datetime import datetime
 from decimal import Decimal
@@ -10,14 +10,12 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from agencies.models import Agency, Cycle
+from agencies.models import User
+from inspections.models import Finding
 from scoring import method
 from scoring.models import RankingSnapshot
 from scoring.periods import TZ, period_parse
 from scoring.selectors import scheme_of, scoring_inputs
-from scoring.services import score_entry_book
-from surveys.models import Survey
-from surveys.services import ballot_submit, invitations_issue, response_submit
 
 pytestmark = pytest.mark.django_db
 
@@ -97,30 +95,59 @@ def build_city(api):
         assert response.status_code == 201, response.json()
 
 
-def respond(agency, ratings, device, when):
-    survey = Survey.objects.get(slug="pub")
-    return response_submit(survey=survey, agency=Agency.objects.get(code=agency), ratings=ratings,
-                           fingerprint=device, at=when).status
+def respond(client_for, agency, ratings, device, when):
+    """A citizen's phone posts to the public API on `when`; its device cookie drives the duplicate rule."""
+    citizen = client_for()
+    citizen.cookies["ce_device"] = device
+    with time_machine.travel(when, tick=False):
+        response = citizen.post("/api/v1/surveys/pub/responses/", {"agency": agency, "ratings": ratings},
+                                format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()["status"]
 
 
-def submit_surveys():
-    assert respond("gaj", dict.fromkeys(ALL_DIMS, 5), "d1", at(3, 1)) == "valid"
-    assert respond("gaj", {"service_attitude": 4, "efficiency": 3, "fees": None}, "d2", at(3, 2)) == "valid"
-    assert respond("gaj", {"service_attitude": 2}, "d3", at(3, 3)) == "valid"
-    assert respond("scjgj", dict.fromkeys(ALL_DIMS, 3), "d1", at(3, 4)) == "valid"
-    assert respond("scjgj", dict.fromkeys(ALL_DIMS, 3), "d2", at(3, 5)) == "valid"
-    assert respond("zwb", dict.fromkeys(ALL_DIMS, 4), "d4", at(3, 6, 9)) == "valid"
-    assert respond("zwb", dict.fromkeys(ALL_DIMS, 1), "d4", at(3, 6, 11)) == "duplicate"
-    appraisal = Survey.objects.get(slug="app")
-    ids = dict(Agency.objects.values_list("code", "id"))
+def submit_surveys(api, client_for):
+    assert respond(client_for, "gaj", dict.fromkeys(ALL_DIMS, 5), "d1", at(3, 1)) == "valid"
+    assert respond(client_for, "gaj", {"service_attitude": 4, "efficiency": 3, "fees": None}, "d2", at(3, 2)) == (
+        "valid")
+    assert respond(client_for, "gaj", {"service_attitude": 2}, "d3", at(3, 3)) == "valid"
+    assert respond(client_for, "scjgj", dict.fromkeys(ALL_DIMS, 3), "d1", at(3, 4)) == "valid"
+    assert respond(client_for, "scjgj", dict.fromkeys(ALL_DIMS, 3), "d2", at(3, 5)) == "valid"
+    assert respond(client_for, "zwb", dict.fromkeys(ALL_DIMS, 4), "d4", at(3, 6, 9)) == "valid"
+    assert respond(client_for, "zwb", dict.fromkeys(ALL_DIMS, 1), "d4", at(3, 6, 11)) == "duplicate"
     ballots = {
         "deputy": {"gaj": 5, "scjgj": 4, "fgw": 3, "czj": 2, "swj": 5},
         "grassroots": {"gaj": 4, "scjgj": 4, "fgw": 5, "czj": 3, "zwb": 2},
         "enterprise": {"gaj": 3, "fgw": 4, "swj": 1, "zwb": 5},
     }
     for category, ratings in ballots.items():
-        [token] = invitations_issue(survey=appraisal, category=category, count=1)
-        ballot_submit(token=token, ratings={ids[code]: level for code, level in ratings.items()}, at=at(5, 20))
+        response = api.post("/api/v1/surveys/app/invitations/", {"category": category, "count": 1})
+        assert response.status_code == 201, response.json()
+        [token] = response.json()["tokens"]
+        response = client_for().post("/api/v1/ballots/", {"token": token, "ratings": ratings}, format="json")
+        assert response.status_code == 201, response.json()
+
+
+def confirm_findings(api, client_for, inspector):
+    """An inspector logs three findings from a phone; the office confirms them; scjgj's liaison appeals the
+    minor one and the office finds it 不属实, which books a reversing entry."""
+    for agency, severities in (("gaj", ["major"]), ("scjgj", ["serious", "minor"])):
+        visit = client_for(inspector).post("/api/v1/visits/", {
+            "agency": agency, "visited_at": "2026-06-01T10:00:00+08:00", "mode": "covert", "summary": "暗访",
+            "findings": [{"category": "attitude", "severity": s, "description": "暗访发现"} for s in severities],
+        }, format="json")
+        assert visit.status_code == 201, visit.json()
+        for finding in visit.json()["findings"]:
+            assert api.post(f"/api/v1/findings/{finding['id']}/confirm/", {}).status_code == 200
+    minor = Finding.objects.get(severity="minor")
+    assert api.post(f"/api/v1/findings/{minor.pk}/confirm/", {}).status_code == 200  # a replay books nothing new
+    response = api.post("/api/v1/users/", {"username": "scjgj-liaison", "password": "Liaison-pass-2026",
+                                           "role": "agency", "agency": "scjgj"})
+    assert response.status_code == 201, response.json()
+    liaison = client_for(User.objects.get(username="scjgj-liaison"))
+    assert liaison.post(f"/api/v1/findings/{minor.pk}/appeal/", {"reason": "当天系统故障"}).status_code == 200
+    response = api.post(f"/api/v1/findings/{minor.pk}/adjudicate/", {"verdict": "false", "note": "核实属系统故障"})
+    assert response.status_code == 200 and response.json()["appeal_status"] == "upheld"
 
 
 def assess(api, assessor_client):
@@ -139,16 +166,6 @@ def assess(api, assessor_client):
 
 
 def book_entries(api):
-    cycle = Cycle.objects.get(code="2026")
-    agencies = {a.code: a for a in Agency.objects.all()}
-    # Confirmed findings book inspection entries (as the inspections app does), once per finding.
-    for n, (code, severity_points) in enumerate((("gaj", 3), ("scjgj", 5), ("scjgj", 1)), start=1):
-        score_entry_book(cycle=cycle, agency=agencies[code], kind="inspection", points=severity_points,
-                         reason="暗访发现", source="finding", source_key=f"finding:{n}")
-    appealed = score_entry_book(cycle=cycle, agency=agencies["scjgj"], kind="inspection", points=1, reason="暗访发现",
-                                source="finding", source_key="finding:3")  # a replay books nothing new
-    assert api.post(f"/api/v1/entries/{appealed.pk}/reverse/", {"reason": "申诉属实"}).status_code == 201
-
     def post(code, kind, points, reason="事由"):
         response = api.post("/api/v1/cycles/2026/entries/", {"agency": code, "kind": kind, "points": points,
                                                               "reason": reason})
@@ -167,11 +184,12 @@ def book_entries(api):
 
 
 @time_machine.travel(datetime(2026, 6, 15, 10, tzinfo=TZ), tick=False)
-def test_a_cycle_end_to_end_matches_the_hand_computation(api, client_for, assessor, leader,
+def test_a_cycle_end_to_end_matches_the_hand_computation(api, client_for, assessor, leader, inspector,
                                                          django_capture_on_commit_callbacks):
     build_city(api)
-    submit_surveys()
+    submit_surveys(api, client_for)
     assess(api, client_for(assessor))
+    confirm_findings(api, client_for, inspector)
     book_entries(api)
 
     with django_capture_on_commit_callbacks(execute=True):
