@@ -70,7 +70,7 @@
       data: {
         labels: data.labels,
         datasets: [{ label: "总分", data: data.totals, borderColor: "#b3261e", backgroundColor: "#b3261e",
-                     pointRadius: radius, tension: 0.2 }]
+                     pointRadius: radius, tension: 0 }]
       },
       options: {
         maintainAspectRatio: false,
