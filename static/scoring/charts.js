@@ -23,6 +23,13 @@
     new window.Chart(canvas, build(data));
   }
 
+  // What every chart shares: fills its box, draws at once, no legend; `note` adds a tooltip line.
+  function options(scales, note) {
+    var tooltip = note ? { callbacks: { afterLabel: function (ctx) { return note(ctx.dataIndex); } } } : {};
+    return { maintainAspectRatio: false, animation: false, scales: scales,
+             plugins: { legend: { display: false }, tooltip: tooltip } };
+  }
+
   function totals(data) {
     return {
       type: "bar",
@@ -34,12 +41,7 @@
           backgroundColor: data.outcomes.map(function (o) { return COLORS[o] || COLORS.none; })
         }]
       },
-      options: {
-        maintainAspectRatio: false,
-        animation: false,
-        plugins: { legend: { display: false } },
-        scales: { y: { beginAtZero: true, suggestedMax: 100 }, x: { ticks: { autoSkip: false, maxRotation: 90 } } }
-      }
+      options: options({ y: { beginAtZero: true, suggestedMax: 100 }, x: { ticks: { autoSkip: false, maxRotation: 90 } } })
     };
   }
 
@@ -51,15 +53,8 @@
         datasets: [{ label: "网上民评各维度均分", data: data.means, spanGaps: true, fill: true,
                      backgroundColor: "rgba(179, 38, 30, 0.15)", borderColor: "#b3261e", pointBackgroundColor: "#b3261e" }]
       },
-      options: {
-        maintainAspectRatio: false,
-        animation: false,
-        plugins: {
-          legend: { display: false },
-          tooltip: { callbacks: { afterLabel: function (ctx) { return "评价数 " + data.n[ctx.dataIndex]; } } }
-        },
-        scales: { r: { min: 0, max: 100, ticks: { stepSize: 25 } } }
-      }
+      options: options({ r: { min: 0, max: 100, ticks: { stepSize: 25 } } },
+                       function (i) { return "评价数 " + data.n[i]; })
     };
   }
 
@@ -72,15 +67,8 @@
         datasets: [{ label: "总分", data: data.totals, borderColor: "#b3261e", backgroundColor: "#b3261e",
                      pointRadius: radius, tension: 0 }]
       },
-      options: {
-        maintainAspectRatio: false,
-        animation: false,
-        plugins: {
-          legend: { display: false },
-          tooltip: { callbacks: { afterLabel: function (ctx) { return "总名次 " + data.ranks[ctx.dataIndex]; } } }
-        },
-        scales: { y: { suggestedMin: 60, suggestedMax: 100 } }
-      }
+      options: options({ y: { suggestedMin: 60, suggestedMax: 100 } },
+                       function (i) { return "总名次 " + data.ranks[i]; })
     };
   }
 
