@@ -117,7 +117,7 @@ def _totals_chart(rows: list[dict]) -> dict:
 
 
 @login_required
-def dashboard_export(request, snapshot_id: int, fmt: str):
+def dashboard_export(request, snapshot_id: str, fmt: str):
     """三挂钩: the shown snapshot's rankings (of the shown group) as CSV or XLSX for cadre management."""
     _role_required(request, Role.ADMIN, Role.LEADER)
     snapshot = get_object_or_404(RankingSnapshot.objects.select_related("cycle"), pk=snapshot_id)
