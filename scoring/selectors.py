@@ -154,3 +154,33 @@ def scorecards_of(snapshot: RankingSnapshot) -> QuerySet[Scorecard]:
 def rankings_visible(user, cycle: Cycle) -> bool:
     """Rankings are for administrators and leaders; anyone once the cycle is published."""
     return has_role(user, Role.ADMIN, Role.LEADER) or cycle.status == CycleStatus.PUBLISHED
+
+
+def total_trend(*, cycle: Cycle, agency: Agency) -> list[dict[str, Any]]:
+    """An agency's total and rank as of each stored period's end, in time order, in one query.
+
+    Every period result counts from the cycle's start, so weeks, months and quarters lie on
+    one curve; of snapshots ending at the same moment (a recompute, or 2026-03 and 2026-Q1)
+    the newest counts.
+    """
+    rows = (Scorecard.objects.filter(snapshot__cycle=cycle, agency=agency)
+            .order_by("snapshot__computed_at", "snapshot_id")
+            .values_list("snapshot__period", "snapshot__until", "total", "rank_overall"))
+    newest = {until: (period, total, rank) for period, until, total, rank in rows}
+    return [{"period": period, "until": until, "total": total, "rank_overall": rank}
+            for until, (period, total, rank) in sorted(newest.items())]
+
+
+def snapshot_published(*, cycle_code: str | None = None) -> tuple[Cycle | None, RankingSnapshot | None]:
+    """The published cycle (the newest, or the one named) and its final snapshot, if any.
+
+    Only a published cycle's final annual result is public; a cycle that is not published
+    is answered as if it did not exist.
+    """
+    cycles = Cycle.objects.filter(status=CycleStatus.PUBLISHED)
+    if cycle_code:
+        cycles = cycles.filter(code=cycle_code)
+    cycle = cycles.order_by("-starts_on").first()
+    if cycle is None:
+        return None, None
+    return cycle, RankingSnapshot.objects.filter(cycle=cycle, final=True).select_related("cycle").first()

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -7,6 +7,9 @@ urlpatterns = [
     path("assess/cell/", views.assess_cell, name="assess-cell"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/recompute/", views.dashboard_recompute, name="dashboard-recompute"),
+    re_path(r"^dashboard/(?P<snapshot_id>[0-9]+)/rankings\.(?P<fmt>csv|xlsx)$", views.dashboard_export,
+            name="dashboard-export"),
     path("dashboard/<int:snapshot_id>/<slug:agency_code>/", views.dashboard_scorecard, name="dashboard-scorecard"),
     path("agency/", views.agency_scorecard, name="agency-scorecard"),
+    path("public/", views.public_results, name="public-results"),
 ]

@@ -1,10 +1,11 @@
-"""Pages of scoring: the assessors' grid, the office's ranking dashboard, the liaison's scorecard."""
+"""Pages of scoring: the assessors' grid, the office's ranking dashboard with its charts and exports,
+the liaison's scorecard, and the public results of a published cycle."""
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -15,7 +16,7 @@ from agencies.scheme import CATEGORIES, COMPONENTS, DIMENSIONS, LEVELS
 from agencies.selectors import agencies_active, cycle_current
 from conduct_eval.errors import ConflictError
 
-from . import selectors, services
+from . import exports, selectors, services
 from .models import Indicator, RankingSnapshot, Scorecard
 from .rankings import ranking_row
 
@@ -87,20 +88,43 @@ def dashboard(request):
     periods = selectors.snapshot_periods(cycle=cycle)
     period = request.GET.get("period") or None
     snapshot = selectors.snapshot_newest(cycle=cycle, period=period)
-    rows = [ranking_row(card) for card in selectors.scorecards_of(snapshot)] if snapshot else []
-    for row in rows:
-        row["cells"] = [row["components"].get(code, {}) for code in COMPONENTS]
+    rows = _table_rows(snapshot)
     group = request.GET.get("group") or ""
     if group:
         rows = sorted((r for r in rows if r["group"] == group), key=lambda r: (r["rank_in_group"], r["agency"]))
     return render(request, "scoring/dashboard.html", {
         "cycle": cycle, "cycles": Cycle.objects.order_by("-starts_on"), "periods": periods,
-        "snapshot": snapshot, "rows": rows, "group": group,
+        "snapshot": snapshot, "rows": rows, "group": group, "totals_chart": _totals_chart(rows),
         "groups": AgencyGroup.objects.order_by("order", "code").values_list("code", "name"),
         "components": COMPONENTS, "is_admin": is_admin(request.user),
         "may_finalize": is_admin(request.user) and cycle.status in (CycleStatus.CLOSED, CycleStatus.PUBLISHED)
         and not RankingSnapshot.objects.filter(cycle=cycle, final=True).exists(),
     })
+
+
+def _table_rows(snapshot: RankingSnapshot | None) -> list[dict]:
+    """The snapshot's rows as the API answers them, each with its components in the table's column order."""
+    rows = [ranking_row(card) for card in selectors.scorecards_of(snapshot)] if snapshot else []
+    for row in rows:
+        row["cells"] = [row["components"].get(code, {}) for code in COMPONENTS]
+    return rows
+
+
+def _totals_chart(rows: list[dict]) -> dict:
+    """The bar chart of the rows shown: names, totals, outcomes (numbers as JSON numbers)."""
+    return {"labels": [r["agency_name"] for r in rows], "totals": [float(r["total"]) for r in rows],
+            "outcomes": [r["outcome"] for r in rows]}
+
+
+@login_required
+def dashboard_export(request, snapshot_id: str, fmt: str):
+    """三挂钩: the shown snapshot's rankings (of the shown group) as CSV or XLSX for cadre management."""
+    _role_required(request, Role.ADMIN, Role.LEADER)
+    snapshot = get_object_or_404(RankingSnapshot.objects.select_related("cycle"), pk=snapshot_id)
+    export = exports.rankings_export(snapshot, group=request.GET.get("group") or "", fmt=fmt)
+    response = HttpResponse(export.content, content_type=export.content_type)
+    response["Content-Disposition"] = export.content_disposition
+    return response
 
 
 @login_required
@@ -145,7 +169,32 @@ def _scorecard_context(snapshot: RankingSnapshot, scorecard: Scorecard) -> dict:
         "assessments": list(selectors.assessments_latest(cycle=cycle, until=snapshot.until)
                             .filter(agency=agency).select_related("indicator", "assessed_by")
                             .order_by("indicator__code")),
+        "radar_chart": _radar_chart(scorecard), "trend_chart": _trend_chart(snapshot, agency),
     }
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _radar_chart(scorecard: Scorecard) -> dict | None:
+    """The eight dimensions' means of the public survey (None where nobody rated); None without any."""
+    parts = (scorecard.card.get("components", {}).get("public_survey") or {}).get("parts") or {}
+    means = [_float((parts.get(code) or {}).get("mean")) for code in DIMENSIONS]
+    if all(mean is None for mean in means):
+        return None
+    return {"labels": list(DIMENSIONS.values()), "means": means,
+            "n": [(parts.get(code) or {}).get("n", 0) for code in DIMENSIONS]}
+
+
+def _trend_chart(snapshot: RankingSnapshot, agency: Agency) -> dict | None:
+    """The agency's total across the cycle's stored periods; None with fewer than two points."""
+    points = selectors.total_trend(cycle=snapshot.cycle, agency=agency)
+    if len(points) < 2:
+        return None
+    return {"labels": ["全年累计" if p["period"] == "cycle" else p["period"] for p in points],
+            "totals": [float(p["total"]) for p in points], "ranks": [p["rank_overall"] for p in points],
+            "current": next((i for i, p in enumerate(points) if p["period"] == snapshot.period), None)}
 
 
 def _count_table(counts: dict, names: dict[str, str]) -> list[tuple[str, list[int], int]]:
@@ -175,3 +224,26 @@ def agency_scorecard(request):
         return render(request, "scoring/agency.html", {"cycle": cycle, "agency": request.user.agency})
     return render(request, "scoring/agency.html", _scorecard_context(snapshot, scorecard))
 
+
+# --- /public/ -------------------------------------------------------------------------
+
+def public_results(request):
+    """评议结果公开: a published cycle's final rankings, overall and by group, for anyone; no personal data."""
+    cycle, snapshot = selectors.snapshot_published(cycle_code=request.GET.get("cycle") or None)
+    if request.GET.get("cycle") and cycle is None:
+        raise Http404("没有这个已公布的评议周期")
+    rows = _table_rows(snapshot)
+    groups = []
+    if rows:
+        names = dict(AgencyGroup.objects.order_by("order", "code").values_list("code", "name"))
+        by_group = {code: [] for code in names}
+        for row in rows:
+            by_group.setdefault(row["group"], []).append(row)
+        groups = [(code, names.get(code, code), sorted(members, key=lambda r: (r["rank_in_group"], r["agency"])))
+                  for code, members in by_group.items() if members]
+        for row in rows:
+            row["group_name"] = names.get(row["group"], row["group"])
+    return render(request, "scoring/public.html", {
+        "cycle": cycle, "snapshot": snapshot, "rows": rows, "groups": groups, "components": COMPONENTS,
+        "published": Cycle.objects.filter(status=CycleStatus.PUBLISHED).order_by("-starts_on") if cycle else [],
+    })
