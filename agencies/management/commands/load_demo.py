@@ -18,6 +18,8 @@ from agencies.choices import CycleStatus, Role
 from agencies.demo import ASSESSOR_UNITS, DEFAULT_WINDOW, GROUPS, LEADERS, WINDOW_SETS
 from agencies.models import Agency, AgencyGroup, Cycle, User, Window
 
+CREDENTIALS = settings.VAR_DIR / "demo_credentials.json"
+
 DEMO_USERS = [
     # username, role, first name, extra
     ("admin", Role.ADMIN, "办公室管理员", {}),
@@ -31,7 +33,15 @@ DEMO_USERS = [
 class Command(BaseCommand):
     help = "载入演示数据：约60个机关、窗口、本年度评议周期与各角色演示账号（可重复执行）"
 
+    def add_arguments(self, parser):
+        parser.add_argument("--logins", action="store_true", help="只打印演示账号，不载入数据")
+
     def handle(self, *args, **options):
+        if options["logins"]:
+            saved = json.loads(CREDENTIALS.read_text()) if CREDENTIALS.exists() else {}
+            roles = {username: role for username, role, _, _ in DEMO_USERS}
+            self.print_logins([(u, p, roles[u]) for u, p in saved.items() if u in roles])
+            return
         with transaction.atomic():
             counts = self.load_city()
             cycle = self.load_cycle()
@@ -40,6 +50,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"演示数据就绪：{counts['groups']} 个分组，{counts['agencies']} 个机关，{counts['windows']} 个窗口，"
             f"周期 {cycle.code}"))
+        self.print_logins(credentials)
+
+    def print_logins(self, credentials: list[tuple[str, str, str]]) -> None:
         self.stdout.write("演示账号（用户名 / 密码 / 角色）：")
         for username, password, role in credentials:
             self.stdout.write(f"  {username:<10} {password:<20} {Role(role).label}")
@@ -78,7 +91,7 @@ class Command(BaseCommand):
             module.demo_load(cycle=cycle, stdout=self.stdout)
 
     def load_users(self) -> list[tuple[str, str, str]]:
-        path = settings.VAR_DIR / "demo_credentials.json"
+        path = CREDENTIALS
         saved = json.loads(path.read_text()) if path.exists() else {}
         result = []
         for username, role, first_name, extra in DEMO_USERS:
