@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conduct_eval.settings")
 
@@ -18,7 +19,7 @@ app.autodiscover_tasks(["conduct_eval"])
 
 # Each app may declare its periodic work in `<app>/schedule.py` as BEAT_SCHEDULE (a plain dict
 # of celery.schedules entries; no Django imports there), so the rhythm lives with its tasks.
-for _app in ("agencies", "surveys", "scoring", "rectification", "inspections"):
+for _app in settings.DOMAIN_APPS:
     try:
         app.conf.beat_schedule.update(importlib.import_module(f"{_app}.schedule").BEAT_SCHEDULE)
     except ModuleNotFoundError as exc:
