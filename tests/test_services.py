@@ -5,7 +5,6 @@ These skip loudly without the services and fail under REQUIRE_SERVICES=1 (as in 
 import os
 import subprocess
 import sys
-import threading
 import time
 import uuid
 
@@ -13,11 +12,12 @@ import pytest
 from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, connections
+from django.db import connection
 from rest_framework.test import APIClient
 
 from agencies.models import Agency
 from conduct_eval.tasks import heartbeat
+from tests.concurrency import run_at_once
 
 
 @pytest.mark.postgres
@@ -31,21 +31,13 @@ def test_suite_runs_on_postgresql_with_persistent_connections(db):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicate_agency_codes_give_one_201_and_400s(admin, group):
     """Ten clients post the same code at once: one wins, the rest get a 400 naming `code`, never a 500."""
-    statuses, barrier = [], threading.Barrier(10)
-
-    def post():
+    def post(i):
         client = APIClient()
         client.force_authenticate(admin)
-        barrier.wait()
         response = client.post("/api/v1/agencies/", {"code": "race", "name": "并发机关", "group": group.code})
-        statuses.append((response.status_code, response.json()))
-        connections.close_all()
+        return response.status_code, response.json()
 
-    threads = [threading.Thread(target=post) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    statuses = run_at_once(post, 10)
     codes = sorted(status for status, _ in statuses)
     assert codes == [201] + [400] * 9, statuses
     assert all("code" in body["errors"] for status, body in statuses if status == 400)

@@ -1,12 +1,11 @@
-import threading
 
 import pytest
-from django.db import connections
 
 from inspections import services
 from inspections.models import Finding
 from rectification.models import RectificationNotice
 from scoring.models import ScoreEntry
+from tests.concurrency import run_at_once
 
 from .conftest import jpeg_with_gps
 
@@ -106,18 +105,14 @@ def test_review_page_confirms(client, admin, visit, cycle):
 def test_concurrent_confirms_book_exactly_one_entry(admin, visit, cycle):
     from rest_framework.test import APIClient
 
-    finding, barrier, statuses = finding_of(visit), threading.Barrier(2), []
+    finding = finding_of(visit)
 
-    def confirm():
+    def confirm(i):
         client = APIClient()
         client.force_authenticate(admin)
-        barrier.wait()
-        statuses.append(client.post(f"/api/v1/findings/{finding.pk}/confirm/").status_code)
-        connections.close_all()
+        return client.post(f"/api/v1/findings/{finding.pk}/confirm/").status_code
 
-    threads = [threading.Thread(target=confirm) for _ in range(2)]
-    [t.start() for t in threads]
-    [t.join(timeout=60) for t in threads]
+    statuses = run_at_once(confirm, 2)
     assert statuses == [200, 200]
     assert ScoreEntry.objects.filter(source_key=f"finding:{finding.pk}").count() == 1
     assert RectificationNotice.objects.filter(source_key=f"finding:{finding.pk}").count() == 1

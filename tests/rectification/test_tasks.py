@@ -89,26 +89,10 @@ def test_with_redis_down_notices_are_created_quickly_and_the_sweep_sends_each_on
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.timeout(60)
 def test_concurrent_issues_of_one_source_key_make_one_notice(agency, cycle):
-    import threading
-
-    from django.db import connections
-
     from rectification.models import RectificationNotice
+    from tests.concurrency import run_at_once
 
-    barrier, ids = threading.Barrier(8), []
-
-    def issue():
-        try:
-            barrier.wait()
-            ids.append(services.notice_issue(agency=agency, cycle=cycle, source="finding", text="并发确认",
-                                             source_key="finding:race").pk)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=issue) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert len(ids) == 8 and len(set(ids)) == 1
+    ids = run_at_once(lambda i: services.notice_issue(agency=agency, cycle=cycle, source="finding", text="并发确认",
+                                                      source_key="finding:race").pk, 8)
+    assert len(set(ids)) == 1 and isinstance(ids[0], int)
     assert RectificationNotice.objects.filter(source_key="finding:race").count() == 1

@@ -1,15 +1,15 @@
 """The ledger: booking, idempotency by source key, reversal, and append-only for real."""
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connection, transaction
 
 from agencies.choices import CycleStatus
 from conduct_eval.errors import ConflictError
 from scoring.models import AppendOnlyError, ScoreEntry
 from scoring.services import _insert_once, score_entry_book, score_entry_reverse
+from tests.concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -118,22 +118,9 @@ def test_postgresql_refuses_update_and_delete_even_in_raw_sql(cycle, agency, sql
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_bookings_of_one_source_key_book_once(cycle, agency):
-    results, barrier = [], threading.Barrier(6)
-
-    def run():
-        barrier.wait()
-        try:
-            results.append(book(cycle, agency, kind="inspection", points=3, source="finding",
-                                source_key="finding:race").pk)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert len(results) == 6 and len(set(results)) == 1
+    results = run_at_once(lambda i: book(cycle, agency, kind="inspection", points=3, source="finding",
+                                         source_key="finding:race").pk, 6)
+    assert len(set(results)) == 1 and isinstance(results[0], int)
     assert ScoreEntry.objects.count() == 1
 
 
@@ -141,22 +128,6 @@ def test_concurrent_bookings_of_one_source_key_book_once(cycle, agency):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_reversals_give_one(cycle, agency):
     entry = book(cycle, agency)
-    outcomes, barrier = [], threading.Barrier(5)
-
-    def run():
-        barrier.wait()
-        try:
-            score_entry_reverse(entry=entry, reason="更正")
-            outcomes.append("ok")
-        except ConflictError:
-            outcomes.append("conflict")
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert sorted(outcomes) == ["conflict"] * 4 + ["ok"]
+    outcomes = run_at_once(lambda i: score_entry_reverse(entry=entry, reason="更正"), 5)
+    assert sorted(type(o).__name__ for o in outcomes) == ["ConflictError"] * 4 + ["ScoreEntry"]
     assert ScoreEntry.objects.filter(reverses=entry).count() == 1

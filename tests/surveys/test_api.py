@@ -4,7 +4,6 @@ import threading
 from collections import Counter
 
 import pytest
-from django.db import connections
 from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -12,6 +11,7 @@ from rest_framework.test import APIClient
 from agencies.scheme import DIMENSIONS
 from surveys import selectors, services
 from surveys.models import Ballot, BallotRating, Invitation, Opinion, Response, Survey
+from tests.concurrency import run_at_once
 from tests.factories import WindowFactory
 
 pytestmark = pytest.mark.django_db
@@ -220,34 +220,22 @@ def test_unknown_receipt_is_404(anon, db):
 
 # --- real PostgreSQL under concurrency ----------------------------------------------------
 
-def _run_threads(n, target):
-    barrier = threading.Barrier(n)
-    threads = [threading.Thread(target=target, args=(i, barrier)) for i in range(n)]
-    [t.start() for t in threads]
-    [t.join(timeout=120) for t in threads]
-    assert not any(t.is_alive() for t in threads)
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @override_settings(SURVEY_RATE_LIMIT="100000/h")
 def test_two_hundred_concurrent_submissions_are_all_stored(public, agency, other_agency):
     codes, lock = Counter(), threading.Lock()
 
-    def submit(i, barrier):
+    def submit(i):
         client = APIClient()
-        barrier.wait()
-        try:
-            for k in range(10):
-                client.cookies["ce_device"] = f"device-{i}-{k}"
-                r = post_response(client, public, {"agency": ["gaj", "scjgj"][k % 2], "ratings": ALL4,
-                                                   "opinion": "测试" if k == 0 else ""})
-                with lock:
-                    codes[(r.status_code, json.loads(r.content).get("status"))] += 1
-        finally:
-            connections.close_all()
+        for k in range(10):
+            client.cookies["ce_device"] = f"device-{i}-{k}"
+            r = post_response(client, public, {"agency": ["gaj", "scjgj"][k % 2], "ratings": ALL4,
+                                               "opinion": "测试" if k == 0 else ""})
+            with lock:
+                codes[(r.status_code, json.loads(r.content).get("status"))] += 1
 
-    _run_threads(20, submit)
+    assert not any(run_at_once(submit, 20))  # no thread raised
     assert codes == {(201, "valid"): 200}
     assert Response.objects.filter(status="valid").count() == 200
     assert Opinion.objects.count() == 20
@@ -259,20 +247,10 @@ def test_two_hundred_concurrent_submissions_are_all_stored(public, agency, other
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_posts_of_one_token_through_the_api_give_one_ballot(appraisal_open, agency):
     token = services.invitations_issue(survey=appraisal_open, category="deputy", count=1)[0]
-    codes, lock = Counter(), threading.Lock()
 
-    def vote(i, barrier):
-        client = APIClient()
-        barrier.wait()
-        try:
-            r = client.post("/api/v1/ballots/", {"token": token, "ratings": {"gaj": 5}}, format="json")
-            with lock:
-                codes[r.status_code] += 1
-        finally:
-            connections.close_all()
-
-    _run_threads(50, vote)
-    assert codes == {201: 1, 409: 49}
+    statuses = run_at_once(lambda i: APIClient().post("/api/v1/ballots/", {"token": token, "ratings": {"gaj": 5}},
+                                                      format="json").status_code, 50)
+    assert Counter(statuses) == {201: 1, 409: 49}
     assert Ballot.objects.count() == 1 and BallotRating.objects.count() == 1
 
 

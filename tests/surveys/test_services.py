@@ -1,11 +1,10 @@
 import datetime
 import random
-import threading
 from collections import Counter, defaultdict
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connections, transaction
+from django.db import transaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +12,7 @@ from agencies.scheme import DIMENSIONS
 from conduct_eval.errors import ConflictError
 from surveys import privacy, selectors, services
 from surveys.models import Ballot, Invitation, Opinion, Response, Survey
+from tests.concurrency import run_at_once
 from tests.factories import AgencyFactory, CycleFactory, WindowFactory
 
 from .conftest import aware
@@ -159,40 +159,16 @@ def test_mask_contact(contact, masked):
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_posts_of_one_token_give_exactly_one_ballot(appraisal, agency):
     token = services.invitations_issue(survey=appraisal, category="deputy", count=1)[0]
-    outcomes, barrier = [], threading.Barrier(50)
-
-    def vote():
-        barrier.wait()
-        try:
-            services.ballot_submit(token=token, ratings={agency.pk: 5}, at=aware(2026, 11, 20))
-            outcomes.append("ok")
-        except ConflictError:
-            outcomes.append("409")
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=vote) for _ in range(50)]
-    [t.start() for t in threads]
-    [t.join(timeout=60) for t in threads]
-    assert Counter(outcomes) == {"ok": 1, "409": 49}
+    outcomes = run_at_once(lambda i: services.ballot_submit(token=token, ratings={agency.pk: 5},
+                                                            at=aware(2026, 11, 20)), 50)
+    assert Counter(type(o).__name__ for o in outcomes) == {"Ballot": 1, "ConflictError": 49}
     assert Ballot.objects.count() == 1
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_submissions_of_one_device_give_one_valid(survey, agency):
-    barrier, statuses = threading.Barrier(10), []
-
-    def post():
-        barrier.wait()
-        try:
-            statuses.append(submit(survey, agency, aware(2026, 3, 1, 9)).status)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=post) for _ in range(10)]
-    [t.start() for t in threads]
-    [t.join(timeout=60) for t in threads]
+    statuses = run_at_once(lambda i: submit(survey, agency, aware(2026, 3, 1, 9)).status, 10)
     assert Counter(statuses) == {"valid": 1, "duplicate": 9}
     assert selectors.public_level_counts(cycle=survey.cycle, until=aware(2026, 4, 1))[agency.pk].n == 1
 
