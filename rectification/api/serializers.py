@@ -101,8 +101,8 @@ class SimilarOpinionSerializer(serializers.Serializer):
 
 class OpinionSerializer(serializers.ModelSerializer):
     agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    window = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    merged_into = serializers.PrimaryKeyRelatedField(read_only=True)
+    window = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    merged_into = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     similar = serializers.SerializerMethodField()
 
     class Meta:

@@ -40,9 +40,10 @@ class ScoreEntrySerializer(serializers.ModelSerializer):
     kind = EntryKindField()
     points = serializers.DecimalField(max_digits=7, decimal_places=2, required=False)
     reason = serializers.CharField(max_length=500)
-    reverses = serializers.PrimaryKeyRelatedField(read_only=True)
+    reverses = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)  # null: not a reversal
     reversed_by = serializers.SerializerMethodField()
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # null: booked by no one signed in (an overdue notice's deduction)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ScoreEntry
@@ -86,7 +87,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
     agency = AgencyCodeField()
     points = serializers.DecimalField(max_digits=6, decimal_places=2)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    assessed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assessed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Assessment
