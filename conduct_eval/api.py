@@ -4,7 +4,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.serializers import PolymorphicProxySerializerExtension
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -109,6 +110,25 @@ def schema_error_answers(result, generator, request, public):
                 operation["responses"].setdefault(str(code), {"description": ERROR_ANSWERS[code], **answer})
             operation["responses"] = dict(sorted(operation["responses"].items()))
     return result
+
+
+class EitherOf(PolymorphicProxySerializer):
+    """An answer in one of `serializers`' shapes, with no field to tell which (the asker's role does)."""
+
+    def __init__(self, component_name: str, serializers: list, **kwargs):
+        super().__init__(component_name=component_name, serializers=serializers, resource_type_field_name=None,
+                         **kwargs)
+
+
+class EitherOfSchema(PolymorphicProxySerializerExtension):
+    """`anyOf`, not `oneOf`: an answer with extra fields may fit both shapes at once."""
+
+    target_class = EitherOf
+    priority = 0  # ahead of drf-spectacular's own extension for the parent class
+
+    def map_serializer(self, auto_schema, direction):
+        schema = super().map_serializer(auto_schema, direction)
+        return {"anyOf": schema.pop("oneOf"), **schema}
 
 
 class IsAdmin(permissions.BasePermission):

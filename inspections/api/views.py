@@ -1,5 +1,5 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from agencies.access import role_of
 from agencies.choices import Role
-from conduct_eval.api import error_answers, roles_allowed
+from conduct_eval.api import EitherOf, error_answers, roles_allowed
 
 from .. import selectors, services
 from .serializers import (
@@ -56,12 +56,12 @@ class VisitViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retrie
         return Response(EvidenceSerializer(item).data, status=status.HTTP_201_CREATED)
 
 
-def _finding_as_seen(many: bool = False) -> PolymorphicProxySerializer:
-    return PolymorphicProxySerializer(component_name="FindingAsSeen", resource_type_field_name=None, many=many,
-                                      serializers=[FindingSerializer, AgencyFindingSerializer])
+def _finding_as_seen(many: bool = False) -> EitherOf:
+    return EitherOf("FindingAsSeen", [FindingSerializer, AgencyFindingSerializer], many=many)
 
 
-# The office and inspectors see a finding in full; an agency's liaison sees AgencyFinding (no inspector).
+# The office, leaders and inspectors see Finding; an agency's liaison sees AgencyFinding, which adds its
+# visit's time and mode, the appeal and the evidence links (and, as Finding, never the inspector).
 @extend_schema_view(list=extend_schema(responses=_finding_as_seen(many=True)),
                     retrieve=extend_schema(responses=_finding_as_seen()))
 class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
