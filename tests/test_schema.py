@@ -235,8 +235,9 @@ def test_the_schema_and_its_docs_are_served_without_the_internet(api):
 
 
 def test_check_deploy_is_clean_under_production_settings(tmp_path):
+    # Production's environment, not this test process's (which may carry test-only switches).
     env = {
-        **os.environ,
+        **{name: os.environ[name] for name in ("PATH", "HOME", "LANG") if name in os.environ},
         "DJANGO_SETTINGS_MODULE": "conduct_eval.settings",
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),  # 67 characters
@@ -245,7 +246,7 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
     }
     result = subprocess.run(
         [sys.executable, str(settings.BASE_DIR / "manage.py"), "check", "--deploy", "--fail-level", "WARNING"],
-        env=env, capture_output=True, text=True, timeout=120, check=False)
+        env=env, cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
