@@ -1,10 +1,12 @@
-"""The REST API's shared pieces: pagination, the error format, role permissions."""
+"""The REST API's shared pieces: pagination, the error format, role permissions, the schema's error answers."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, permissions, status
+from drf_spectacular.serializers import PolymorphicProxySerializerExtension
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -51,6 +53,82 @@ def exception_handler(exc, context):
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
         response.data = {"detail": detail, "errors": {}}
     return response
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error answer of the API, as `exception_handler` shapes it."""
+
+    detail = serializers.CharField(help_text="给人看的一句话说明")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="字段 → 错误信息列表；与字段无关的错误在 non_field_errors 下；不是输入错误时为空对象")
+
+
+ERROR_ANSWERS = {
+    400: "输入有误（bad input）：`errors` 列出每个字段的问题",
+    403: "未登录，或当前角色无权执行此操作（not signed in, or not allowed）",
+    404: "对象不存在，或不在当前用户的可见范围内（unknown, or another agency's）",
+    409: "请求本身有效，但与当前状态冲突，例如评议码已使用、评议周期已结束（conflict）",
+    429: "请求过于频繁，请稍后再试（rate limited）",
+}
+
+
+def error_answers(*codes: int) -> dict[int, OpenApiResponse]:
+    """Error answers for `extend_schema(responses=...)`: those that the shape of an operation does not tell.
+
+    400, 403 and 404 follow from the shape and are added by `schema_error_answers`; declare 409
+    and 429 (and any of the others an operation gives for reasons of its own) here.
+    """
+    return {code: OpenApiResponse(ErrorSerializer, description=ERROR_ANSWERS[code]) for code in codes}
+
+
+def _shape_errors(operation: dict) -> set[int]:
+    params = operation.get("parameters", [])
+    query = {p["name"] for p in params if p["in"] == "query"}
+    codes = set()
+    if "requestBody" in operation or query - {"page", "page_size"}:
+        codes.add(400)  # a body or a filter can be wrong
+    if {} not in operation.get("security", [{}]):
+        codes.add(403)  # only signed-in users of some roles
+    if any(p["in"] == "path" for p in params) or "page" in query:
+        codes.add(404)  # an unknown (or invisible) object, or a page past the end
+    return codes
+
+
+def schema_error_answers(result, generator, request, public):
+    """drf-spectacular postprocessing hook: each operation lists the error answers its shape implies.
+
+    Declared answers (`error_answers`) win; the `Error` component comes from `ErrorSerializer`.
+    """
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    if "Error" not in schemas:
+        raise RuntimeError("ErrorSerializer is declared nowhere, so the schema has no Error component")
+    answer = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    for operations in result["paths"].values():
+        for operation in operations.values():
+            for code in sorted(_shape_errors(operation)):
+                operation["responses"].setdefault(str(code), {"description": ERROR_ANSWERS[code], **answer})
+            operation["responses"] = dict(sorted(operation["responses"].items()))
+    return result
+
+
+class EitherOf(PolymorphicProxySerializer):
+    """An answer in one of `serializers`' shapes, with no field to tell which (the asker's role does)."""
+
+    def __init__(self, component_name: str, serializers: list, **kwargs):
+        super().__init__(component_name=component_name, serializers=serializers, resource_type_field_name=None,
+                         **kwargs)
+
+
+class EitherOfSchema(PolymorphicProxySerializerExtension):
+    """`anyOf`, not `oneOf`: an answer with extra fields may fit both shapes at once."""
+
+    target_class = EitherOf
+    priority = 0  # ahead of drf-spectacular's own extension for the parent class
+
+    def map_serializer(self, auto_schema, direction):
+        schema = super().map_serializer(auto_schema, direction)
+        return {"anyOf": schema.pop("oneOf"), **schema}
 
 
 class IsAdmin(permissions.BasePermission):

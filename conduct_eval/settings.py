@@ -229,6 +229,27 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "conduct_eval.api.schema_error_answers",
+    ],
+    # Fields of the same name with different choices (a notice's status and a visit's, …) each
+    # get an enum named for their model instead of a hash.
+    "ENUM_NAME_OVERRIDES": {
+        "CycleStatusEnum": "agencies.choices.CycleStatus",
+        "OpinionStatusEnum": "surveys.choices.OpinionStatus",
+        "EvaluatorCategoryEnum": "surveys.choices.EvaluatorCategory",
+        "EntryKindEnum": "scoring.choices.EntryKind",
+        "BookableEntryKindEnum": "scoring.api.serializers.BOOKABLE_KIND_CHOICES",
+        "EntrySourceEnum": "scoring.choices.EntrySource",
+        "OutcomeEnum": "scoring.choices.Outcome",
+        "NoticeStatusEnum": "rectification.choices.NoticeStatus",
+        "NoticeSourceEnum": "rectification.choices.NoticeSource",
+        "VisitStatusEnum": "inspections.choices.VisitStatus",
+        "FindingCategoryEnum": "inspections.choices.FindingCategory",
+        "FindingStatusEnum": "inspections.choices.FindingStatus",
+        "AppealStatusEnum": "inspections.choices.AppealStatus",
+    },
 }
 
 # --- Product settings -----------------------------------------------------------------

@@ -1,17 +1,21 @@
 from django.shortcuts import get_object_or_404
-from rest_framework import mixins, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, viewsets
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import ScopedRateThrottle
 
-from conduct_eval.api import IsAdmin, ReadSignedInWriteAdmin
+from conduct_eval.api import IsAdmin, ReadSignedInWriteAdmin, error_answers
 
-from ..models import Agency, AgencyGroup, Cycle, User
+from ..models import Agency, AgencyGroup, Cycle, User, Window
 from .serializers import AgencyGroupSerializer, AgencySerializer, CycleSerializer, UserSerializer, WindowSerializer
 
 
+@extend_schema_view(post=extend_schema(responses={200: AuthTokenSerializer, **error_answers(429)}))
 class TokenView(ObtainAuthToken):
     """`POST {username, password}` → `{token}`; throttled per client against password guessing."""
 
+    permission_classes = [permissions.AllowAny]  # as ObtainAuthToken's empty list, but the schema can tell
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
@@ -45,6 +49,7 @@ class AgencyViewSet(CreateListRetrieve, mixins.UpdateModelMixin):
 
 
 class WindowViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = Window.objects.none()  # names the model for the schema; get_queryset scopes the rows
     serializer_class = WindowSerializer
     permission_classes = [IsAdmin]
 
@@ -61,6 +66,7 @@ class WindowViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.Gen
         return context
 
 
+@extend_schema_view(partial_update=extend_schema(responses={200: CycleSerializer, **error_answers(409)}))
 class CycleViewSet(CreateListRetrieve, mixins.UpdateModelMixin):
     queryset = Cycle.objects.all()
     serializer_class = CycleSerializer

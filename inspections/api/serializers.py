@@ -87,3 +87,13 @@ class AgencyFindingSerializer(serializers.ModelSerializer):
 
     def get_evidence(self, obj) -> list[str]:
         return [f"/inspect/evidence/{e.pk}/" for e in obj.evidence.all()]
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    """`POST /visits/{id}/evidence/` (multipart): one photo, optionally tied to one of the visit's findings.
+
+    Describes the body for the schema; the service checks the file (JPEG/PNG ≤ 10 MB, content).
+    """
+
+    file = serializers.FileField()
+    finding = serializers.IntegerField(required=False, help_text="本次察访中某个问题的 id")

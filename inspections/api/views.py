@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -7,7 +8,7 @@ from rest_framework.response import Response
 
 from agencies.access import role_of
 from agencies.choices import Role
-from conduct_eval.api import roles_allowed
+from conduct_eval.api import EitherOf, error_answers, roles_allowed
 
 from .. import selectors, services
 from .serializers import (
@@ -15,6 +16,7 @@ from .serializers import (
     AgencyFindingSerializer,
     AppealSerializer,
     EvidenceSerializer,
+    EvidenceUploadSerializer,
     FindingSerializer,
     ReviewSerializer,
     VisitSerializer,
@@ -36,6 +38,7 @@ class VisitViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retrie
         data = dict(serializer.validated_data)
         serializer.instance = services.visit_create(inspector=self.request.user, **data)
 
+    @extend_schema(request={"multipart/form-data": EvidenceUploadSerializer}, responses={201: EvidenceSerializer})
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser],
             serializer_class=EvidenceSerializer)
     def evidence(self, request, pk=None):
@@ -53,6 +56,14 @@ class VisitViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retrie
         return Response(EvidenceSerializer(item).data, status=status.HTTP_201_CREATED)
 
 
+def _finding_as_seen(many: bool = False) -> EitherOf:
+    return EitherOf("FindingAsSeen", [FindingSerializer, AgencyFindingSerializer], many=many)
+
+
+# The office, leaders and inspectors see Finding; an agency's liaison sees AgencyFinding, which adds its
+# visit's time and mode, the appeal and the evidence links (and, as Finding, never the inspector).
+@extend_schema_view(list=extend_schema(responses=_finding_as_seen(many=True)),
+                    retrieve=extend_schema(responses=_finding_as_seen()))
 class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Findings: the office reviews; an agency sees its confirmed ones (never the inspector) and may appeal."""
 
@@ -73,24 +84,28 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         params.is_valid(raise_exception=True)
         return finding, params.validated_data
 
+    @extend_schema(request=ReviewSerializer, responses={200: FindingSerializer, **error_answers(409)})
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         finding, data = self._review(request, pk, ReviewSerializer, {Role.ADMIN})
         finding = services.finding_confirm(finding=finding, actor=request.user, reason=data["reason"])
         return Response(FindingSerializer(finding).data)
 
+    @extend_schema(request=ReviewSerializer, responses={200: FindingSerializer, **error_answers(409)})
     @action(detail=True, methods=["post"])
     def dismiss(self, request, pk=None):
         finding, data = self._review(request, pk, ReviewSerializer, {Role.ADMIN})
         finding = services.finding_dismiss(finding=finding, actor=request.user, reason=data["reason"])
         return Response(FindingSerializer(finding).data)
 
+    @extend_schema(request=AppealSerializer, responses={200: AgencyFindingSerializer, **error_answers(409)})
     @action(detail=True, methods=["post"])
     def appeal(self, request, pk=None):
         finding, data = self._review(request, pk, AppealSerializer, {Role.AGENCY})
         finding = services.finding_appeal(finding=finding, actor=request.user, reason=data["reason"])
         return Response(AgencyFindingSerializer(finding).data)
 
+    @extend_schema(request=AdjudicateSerializer, responses={200: FindingSerializer, **error_answers(409)})
     @action(detail=True, methods=["post"])
     def adjudicate(self, request, pk=None):
         finding, data = self._review(request, pk, AdjudicateSerializer, {Role.ADMIN})

@@ -1,12 +1,14 @@
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from agencies.models import Agency, Cycle
 from surveys.models import Opinion
 
-from ..choices import NoticeSource, TriageAction
+from ..choices import NoticeAction, NoticeSource, TriageAction
 from ..models import NoticeEvidence, RectificationNotice
 
 
+@extend_schema_serializer(component_name="NoticeEvidence")  # inspections has an Evidence of its own
 class EvidenceSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
 
@@ -16,6 +18,22 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
     def get_url(self, obj) -> str:
         return f"/agency/notices/{obj.notice_id}/evidence/{obj.pk}/"
+
+
+class NoticeResponseSerializer(serializers.Serializer):
+    """The agency's response to a notice (describes `NoticeSerializer.get_response`)."""
+
+    measures = serializers.CharField()
+    responded_at = serializers.DateTimeField()
+    evidence = EvidenceSerializer(many=True)
+
+
+class NoticeEventSerializer(serializers.Serializer):
+    """One step of a notice's history (describes `NoticeDetailSerializer.get_history`)."""
+
+    at = serializers.DateTimeField()
+    action = serializers.ChoiceField(choices=NoticeAction.choices)
+    note = serializers.CharField()
 
 
 class NoticeSerializer(serializers.ModelSerializer):
@@ -28,6 +46,7 @@ class NoticeSerializer(serializers.ModelSerializer):
         model = RectificationNotice
         fields = ["id", "agency", "source", "text", "issued_at", "deadline", "status", "overdue", "response"]
 
+    @extend_schema_field(NoticeResponseSerializer(allow_null=True))
     def get_response(self, obj) -> dict | None:
         if obj.responded_at is None:
             return None
@@ -41,6 +60,7 @@ class NoticeDetailSerializer(NoticeSerializer):
     class Meta(NoticeSerializer.Meta):
         fields = [*NoticeSerializer.Meta.fields, "history"]
 
+    @extend_schema_field(NoticeEventSerializer(many=True))
     def get_history(self, obj) -> list[dict]:
         at = serializers.DateTimeField()
         return [{"at": at.to_representation(e.at), "action": e.action, "note": e.note} for e in obj.events.all()]
@@ -55,6 +75,12 @@ class NoticeCreateSerializer(serializers.Serializer):
     source_key = serializers.CharField(max_length=100, required=False, allow_blank=True, allow_null=True)
 
 
+class RespondJSONSerializer(serializers.Serializer):
+    """`{measures}` as JSON; evidence files come only with a multipart body."""
+
+    measures = serializers.CharField(max_length=4000)
+
+
 class RespondSerializer(serializers.Serializer):
     measures = serializers.CharField(max_length=4000)
     evidence = serializers.ListField(child=serializers.FileField(), required=False, default=list)
@@ -65,10 +91,18 @@ class VerifySerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
+class SimilarOpinionSerializer(serializers.Serializer):
+    """A suggestion to merge with (describes `OpinionSerializer.get_similar`)."""
+
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    score = serializers.FloatField(help_text="文本相似度 0–100")
+
+
 class OpinionSerializer(serializers.ModelSerializer):
     agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    window = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    merged_into = serializers.PrimaryKeyRelatedField(read_only=True)
+    window = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    merged_into = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     similar = serializers.SerializerMethodField()
 
     class Meta:
@@ -77,6 +111,7 @@ class OpinionSerializer(serializers.ModelSerializer):
         fields = ["id", "receipt", "agency", "window", "text", "contact", "contact_masked", "status", "merged_into",
                   "created_at", "similar"]
 
+    @extend_schema_field(SimilarOpinionSerializer(many=True))
     def get_similar(self, obj) -> list[dict]:
         return [{"id": other.pk, "text": other.text, "score": score}
                 for other, score in self.context.get("suggestions", {}).get(obj.pk, [])]
@@ -88,3 +123,15 @@ class TriageSerializer(serializers.Serializer):
                                           required=False, allow_null=True)
     merge_into = serializers.PrimaryKeyRelatedField(queryset=Opinion.objects.all(), required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+
+
+class NoticeStatsSerializer(serializers.Serializer):
+    """A cycle's rectification figures (`selectors.notice_stats` tells how each is counted)."""
+
+    issued = serializers.IntegerField()
+    due = serializers.IntegerField()
+    verified = serializers.IntegerField()
+    on_time = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True, help_text="verified ÷ due；尚无到期通知时为 null")
+    on_time_rate = serializers.FloatField(allow_null=True, help_text="on_time ÷ due；尚无到期通知时为 null")

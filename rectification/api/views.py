@@ -1,5 +1,6 @@
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -10,7 +11,7 @@ from rest_framework.views import APIView
 from agencies.access import has_role, is_admin
 from agencies.choices import Role
 from agencies.models import Cycle
-from conduct_eval.api import IsAdmin, IsAdminOrLeader
+from conduct_eval.api import IsAdmin, IsAdminOrLeader, error_answers
 from surveys.models import Opinion
 
 from .. import selectors, services
@@ -19,7 +20,9 @@ from .serializers import (
     NoticeCreateSerializer,
     NoticeDetailSerializer,
     NoticeSerializer,
+    NoticeStatsSerializer,
     OpinionSerializer,
+    RespondJSONSerializer,
     RespondSerializer,
     TriageSerializer,
     VerifySerializer,
@@ -33,6 +36,7 @@ class IsAdminOrLiaison(permissions.BasePermission):
         return has_role(request.user, Role.ADMIN, Role.AGENCY)
 
 
+@extend_schema_view(create=extend_schema(request=NoticeCreateSerializer, responses={201: NoticeSerializer}))
 class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                     viewsets.GenericViewSet):
     """Rectification notices. Visibility first (another agency's notice is a 404), then the action's role (403)."""
@@ -59,6 +63,8 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         notice = services.notice_issue(actor=request.user, **data.validated_data)
         return Response(NoticeSerializer(notice).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request={"application/json": RespondJSONSerializer, "multipart/form-data": RespondSerializer},
+                   responses={200: NoticeSerializer, **error_answers(409)})
     @action(detail=True, methods=["post"])
     def respond(self, request, pk=None):
         notice = self.get_object()
@@ -73,6 +79,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
                                          files=data.validated_data["evidence"])
         return Response(NoticeSerializer(selectors.notice_visible(request.user, notice.pk)).data)
 
+    @extend_schema(request=VerifySerializer, responses={200: NoticeSerializer, **error_answers(409)})
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
         notice = self.get_object()
@@ -87,6 +94,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 class RectificationStatsView(APIView):
     permission_classes = [IsAdminOrLeader]
 
+    @extend_schema(responses=NoticeStatsSerializer)
     def get(self, request, code):
         cycle = get_object_or_404(Cycle, code=code)
         return Response(selectors.notice_stats(cycle=cycle))
@@ -111,6 +119,7 @@ class OpinionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                                                   "suggestions": selectors.opinion_suggestions(page)})
         return self.get_paginated_response(serializer.data)
 
+    @extend_schema(request=TriageSerializer, responses={200: OpinionSerializer, **error_answers(409)})
     @action(detail=True, methods=["post"])
     def triage(self, request, pk=None):
         opinion = get_object_or_404(Opinion, pk=pk)

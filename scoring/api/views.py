@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -6,18 +7,20 @@ from rest_framework.views import APIView
 from agencies.access import has_role
 from agencies.choices import Role
 from agencies.models import Cycle
-from conduct_eval.api import IsAdmin
+from conduct_eval.api import IsAdmin, error_answers
 
 from .. import selectors, services
-from ..models import ScoreEntry
+from ..models import Indicator, ScoreEntry
 from ..periods import CYCLE, PeriodError, period_parse
 from ..rankings import ranking_payload
 from .serializers import (
     AssessmentSerializer,
     IndicatorSerializer,
+    RankingsSerializer,
     RecomputeSerializer,
     ReverseSerializer,
     ScoreEntrySerializer,
+    TaskSerializer,
 )
 
 
@@ -37,9 +40,14 @@ class CycleMixin:
         return self._cycle
 
 
+@extend_schema_view(
+    get=extend_schema(parameters=[OpenApiParameter("agency", str, description="机关编码")]),
+    post=extend_schema(responses={201: ScoreEntrySerializer, **error_answers(409)}),
+)
 class ScoreEntryList(CycleMixin, generics.ListCreateAPIView):
     """`GET/POST /cycles/{code}/entries/` — the ledger of a cycle (filters `agency`, `kind`)."""
 
+    queryset = ScoreEntry.objects.none()  # names the model for the schema; get_queryset scopes the rows
     serializer_class = ScoreEntrySerializer
     permission_classes = [LedgerPermission]
     filterset_fields = ["kind"]
@@ -63,6 +71,7 @@ class ScoreEntryReverse(APIView):
 
     permission_classes = [IsAdmin]
 
+    @extend_schema(request=ReverseSerializer, responses={201: ScoreEntrySerializer, **error_answers(409)})
     def post(self, request, pk: int):
         entry = get_object_or_404(ScoreEntry.objects.select_related("cycle", "agency"), pk=pk)
         body = ReverseSerializer(data=request.data)
@@ -72,9 +81,11 @@ class ScoreEntryReverse(APIView):
         return Response(ScoreEntrySerializer(reversal).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(post=extend_schema(responses={201: IndicatorSerializer, **error_answers(409)}))
 class IndicatorList(CycleMixin, generics.ListCreateAPIView):
     """`GET/POST /cycles/{code}/indicators/` — administrators; an assessor reads its unit's."""
 
+    queryset = Indicator.objects.none()  # names the model for the schema; get_queryset scopes the rows
     serializer_class = IndicatorSerializer
 
     def get_permissions(self):
@@ -95,6 +106,7 @@ class AssessmentPut(CycleMixin, APIView):
     def get_permissions(self):
         return [permissions.IsAuthenticated()]
 
+    @extend_schema(request=AssessmentSerializer, responses={200: AssessmentSerializer, **error_answers(409)})
     def put(self, request, cycle_code: str):
         if not has_role(request.user, Role.ADMIN, Role.ASSESSOR):
             raise exceptions.PermissionDenied()
@@ -116,6 +128,7 @@ class Recompute(CycleMixin, APIView):
 
     permission_classes = [IsAdmin]
 
+    @extend_schema(request=RecomputeSerializer, responses={202: TaskSerializer, **error_answers(409)})
     def post(self, request, cycle_code: str):
         cycle = self.get_cycle()
         body = RecomputeSerializer(data=request.data)
@@ -130,6 +143,10 @@ class Rankings(CycleMixin, APIView):
 
     permission_classes = [permissions.AllowAny]
 
+    @extend_schema(
+        parameters=[OpenApiParameter("period", str, description="YYYY-Www、YYYY-MM、YYYY-Qn 或 cycle；省略：最新快照")],
+        responses={200: RankingsSerializer, **error_answers(403)},  # 403 until the cycle is published
+    )
     def get(self, request, cycle_code: str):
         cycle = self.get_cycle()
         if not selectors.rankings_visible(request.user, cycle):

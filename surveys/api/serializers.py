@@ -3,7 +3,7 @@ from rest_framework import serializers
 from agencies.models import Agency, Cycle
 
 from .. import selectors, services
-from ..choices import Channel, EvaluatorCategory
+from ..choices import Channel, EvaluatorCategory, OpinionStatus, ResponseStatus
 from ..models import Survey
 
 
@@ -30,7 +30,7 @@ class ResponseInSerializer(serializers.Serializer):
     window = serializers.CharField(max_length=40, required=False, allow_blank=True, allow_null=True)
     channel = serializers.ChoiceField(choices=[c for c in Channel.choices if c[0] != Channel.IMPORT],
                                       default=Channel.WEB)
-    ratings = serializers.JSONField()
+    ratings = serializers.JSONField(help_text="{维度编码: 1–5 或 null（不适用）}")
     opinion = serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=True)
     contact = serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=True)
 
@@ -61,7 +61,7 @@ class BallotInSerializer(serializers.Serializer):
     """`{token, ratings: {agency code: 1–5}}`; agencies the evaluator does not know are left out."""
 
     token = serializers.CharField(max_length=100)
-    ratings = serializers.JSONField()
+    ratings = serializers.JSONField(help_text="{机关编码: 1–5}；不了解的机关不填")
 
     def validate_ratings(self, ratings):
         if not isinstance(ratings, dict) or not ratings:
@@ -75,3 +75,32 @@ class BallotInSerializer(serializers.Serializer):
         if bad:
             raise serializers.ValidationError(f"等级必须是 1–5 的整数：{', '.join(bad)}")
         return {agencies[code]: level for code, level in ratings.items()}
+
+
+# The answers below are built by the views; these classes describe them for the schema.
+
+class ResponseReceiptSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[(s, ResponseStatus(s).label) for s in (ResponseStatus.VALID,
+                                                                                      ResponseStatus.DUPLICATE)])
+    receipt = serializers.CharField(required=False, help_text="意见回执码，只在提交了意见时给出；凭它在 /track/ 查询")
+
+
+class InvitationTokensSerializer(serializers.Serializer):
+    tokens = serializers.ListField(child=serializers.CharField(), help_text="评议码，只显示这一次")
+
+
+class BallotReceiptSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=EvaluatorCategory.choices)
+    submitted_on = serializers.DateField()
+    rated = serializers.IntegerField(help_text="评了几个机关")
+
+
+class TrackEventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    status = serializers.ChoiceField(choices=OpinionStatus.choices)
+    note = serializers.CharField()
+
+
+class TrackSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=OpinionStatus.choices)
+    history = TrackEventSerializer(many=True)

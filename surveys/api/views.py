@@ -5,13 +5,22 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from conduct_eval.api import IsAdmin
+from conduct_eval.api import IsAdmin, error_answers
 
 from .. import privacy, selectors, services
 from ..choices import ResponseStatus
 from ..limits import BALLOT_RATE_LIMIT, over_limit
 from ..models import Survey
-from .serializers import BallotInSerializer, InvitationsInSerializer, ResponseInSerializer, SurveySerializer
+from .serializers import (
+    BallotInSerializer,
+    BallotReceiptSerializer,
+    InvitationsInSerializer,
+    InvitationTokensSerializer,
+    ResponseInSerializer,
+    ResponseReceiptSerializer,
+    SurveySerializer,
+    TrackSerializer,
+)
 
 
 def json_object(request) -> dict:
@@ -50,7 +59,7 @@ class SurveyViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
     lookup_field = "slug"
     filterset_fields = {"cycle__code": ["exact"], "kind": ["exact"]}
 
-    @extend_schema(request=InvitationsInSerializer, responses={201: dict})
+    @extend_schema(request=InvitationsInSerializer, responses={201: InvitationTokensSerializer})
     @action(detail=True, methods=["post"], serializer_class=InvitationsInSerializer)
     def invitations(self, request, slug=None):
         """One-time tokens of an evaluator category; shown once (only their keyed hashes are stored)."""
@@ -67,7 +76,7 @@ class SurveyViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retri
 class ResponseCreateView(PublicEndpoint):
     rate_group = "survey-response"
 
-    @extend_schema(request=ResponseInSerializer, responses={201: dict})
+    @extend_schema(request=ResponseInSerializer, responses={201: ResponseReceiptSerializer, **error_answers(409, 429)})
     def post(self, request, slug):
         survey = selectors.survey_public(slug)
         if survey is None:
@@ -89,7 +98,7 @@ class BallotCreateView(PublicEndpoint):
     rate_group = "ballot"
     rate = BALLOT_RATE_LIMIT
 
-    @extend_schema(request=BallotInSerializer, responses={201: dict})
+    @extend_schema(request=BallotInSerializer, responses={201: BallotReceiptSerializer, **error_answers(409, 429)})
     def post(self, request):
         serializer = BallotInSerializer(data=json_object(request))
         serializer.is_valid(raise_exception=True)
@@ -99,7 +108,7 @@ class BallotCreateView(PublicEndpoint):
 
 
 class TrackView(PublicEndpoint):
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses=TrackSerializer)
     def get(self, request, receipt):
         """An opinion's status and history; never its contact."""
         opinion = selectors.opinion_by_receipt(receipt)
