@@ -1,5 +1,4 @@
 """A citizen on a phone: QR link → survey with an opinion → receipt → /track/. Real Chromium."""
-import os
 
 import pytest
 from django.db import connections
@@ -7,8 +6,12 @@ from django.db import connections
 from surveys.models import Response
 from tests.conftest import CHROMIUM
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls below are plain sync calls.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+@pytest.fixture(autouse=True)
+def _sync_orm_beside_playwright(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain sync calls.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run"]
