@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
-import time
 from decimal import Decimal
 
 from agencies.scheme import CATEGORIES, DEFAULT_SCHEME, DIMENSIONS
+from bench.common import median_seconds
 from scoring import method
 
 
@@ -49,13 +48,6 @@ def agencies(n: int, seed: int = 1) -> list[method.AgencyInput]:
     return result
 
 
-def _median_seconds(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -69,8 +61,8 @@ def main(argv: list[str] | None = None) -> None:
     for n in (int(size) for size in args.sizes.split(",")):
         inputs = agencies(n)
         cards = method.compute(inputs, scheme)
-        baseline = _median_seconds(lambda inputs=inputs: method.compute(inputs, scheme), args.repeat)
-        intervals = _median_seconds(
+        baseline = median_seconds(lambda inputs=inputs: method.compute(inputs, scheme), args.repeat)
+        intervals = median_seconds(
             lambda inputs=inputs, cards=cards: method.with_intervals(cards, inputs, scheme, draws=args.draws),
             args.repeat)
         both = baseline + intervals

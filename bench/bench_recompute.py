@@ -17,37 +17,11 @@ Recompute should grow with the number of agencies, not with the number of respon
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import statistics
 import sys
-import tempfile
-import time
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-TZ = ZoneInfo("Asia/Shanghai")
-
-
-def _setup() -> None:
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["CONDUCT_EVAL_VAR_DIR"] = tempfile.mkdtemp(prefix="ce-bench-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conduct_eval.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-
-
-def _median_seconds(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from bench.common import TZ, median_seconds, setup_django
 
 
 def _populate(n_agencies: int, per_agency: int, run: int):
@@ -115,13 +89,13 @@ def measure(n_agencies: int, per_agency: int, run: int, repeat: int) -> dict[str
     inputs = scoring_inputs(cycle=cycle, until=until)
     cards = method.compute(inputs, scheme)
     return {
-        "baseline": _median_seconds(lambda: list(Response.objects.filter(survey=survey).values("agency_id")
+        "baseline": median_seconds(lambda: list(Response.objects.filter(survey=survey).values("agency_id")
                                                  .annotate(n=Count("id"))), repeat),
-        "inputs": _median_seconds(lambda: scoring_inputs(cycle=cycle, until=until), repeat),
-        "method": _median_seconds(lambda: method.compute(inputs, scheme), repeat),
-        "intervals": _median_seconds(lambda: method.with_intervals(cards, inputs, scheme), repeat),
+        "inputs": median_seconds(lambda: scoring_inputs(cycle=cycle, until=until), repeat),
+        "method": median_seconds(lambda: method.compute(inputs, scheme), repeat),
+        "intervals": median_seconds(lambda: method.with_intervals(cards, inputs, scheme), repeat),
         # Once: a second run on the same inputs would find the identical snapshot and store nothing.
-        "recompute": _median_seconds(lambda: services.snapshot_compute(cycle=cycle, period="cycle"), 1),
+        "recompute": median_seconds(lambda: services.snapshot_compute(cycle=cycle, period="cycle"), 1),
     }
 
 
@@ -131,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="comma-separated AGENCIESxRESPONSES_PER_AGENCY")
     parser.add_argument("--repeat", type=int, default=3)
     args, _ = parser.parse_known_args(argv)  # `python -m bench bench_recompute` passes the module name
-    _setup()
+    setup_django()
     sizes = [tuple(int(x) for x in size.split("x")) for size in args.sizes.split(",")]
     print(f"{'agencies':>8} {'responses':>10} {'baseline':>10} {'inputs':>8} {'method':>8} {'intervals':>10} "
           f"{'recompute':>10}   recompute/baseline")

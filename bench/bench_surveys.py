@@ -18,42 +18,11 @@ in the same run (absolute times on a shared machine mean little; ratios travel):
 from __future__ import annotations
 
 import argparse
-import atexit
-import os
 import random
-import shutil
-import statistics
 import sys
-import tempfile
-import time
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-TZ = ZoneInfo("Asia/Shanghai")
-
-
-def _setup() -> None:
-    if not os.environ.get("DATABASE_URL"):
-        scratch = tempfile.mkdtemp(prefix="ce-bench-")
-        atexit.register(shutil.rmtree, scratch, ignore_errors=True)
-        os.environ["CONDUCT_EVAL_VAR_DIR"] = scratch
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conduct_eval.settings")
-    os.environ.setdefault("SURVEY_RATE_LIMIT", "1000000/h")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-
-
-def _median(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from bench.common import TZ, median_seconds, setup_django
 
 
 def _world(tag: str, n_agencies: int):
@@ -110,7 +79,7 @@ def measure_submission(n: int) -> dict[str, float]:
                             {"agency": agencies[i % 20].code, "ratings": ratings}, format="json")
             assert r.status_code == 201, r.content[:200]
 
-    return {"bare": _median(bare, 1) / n, "service": _median(service, 1) / n, "api": _median(api, 1) / n}
+    return {name: median_seconds(fn, 1) / n for name, fn in (("bare", bare), ("service", service), ("api", api))}
 
 
 def _fill(survey, agencies, per_agency: int, rng: random.Random) -> None:
@@ -161,9 +130,9 @@ def measure_aggregation(n_agencies: int, per_agency: int, run: int, repeat: int)
     slow = {row["agency_id"]: row["n"] for row in group_by()}
     assert {a: c.n for a, c in fast.items()} == slow, "rollups disagree with the rows"
     return {
-        "group_by": _median(group_by, repeat),
-        "rollups": _median(lambda: public_level_counts(cycle=cycle, until=year_end), repeat),
-        "mid_month": _median(lambda: public_level_counts(cycle=cycle, until=mid_month), repeat),
+        "group_by": median_seconds(group_by, repeat),
+        "rollups": median_seconds(lambda: public_level_counts(cycle=cycle, until=year_end), repeat),
+        "mid_month": median_seconds(lambda: public_level_counts(cycle=cycle, until=mid_month), repeat),
     }
 
 
@@ -173,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="200x100,200x1000", help="comma-separated AGENCIESxRESPONSES_PER_AGENCY")
     parser.add_argument("--repeat", type=int, default=5)
     args, _ = parser.parse_known_args(argv)  # `python -m bench bench_surveys` passes the module name
-    _setup()
+    setup_django()
     from django.db import connection
 
     print(f"database: {connection.vendor}")
