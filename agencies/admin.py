@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Agency, AgencyGroup, Cycle, User, Window
 
-admin.site.site_header = "机关作风评议系统 · 管理"
-admin.site.site_title = "机关作风评议系统"
-admin.site.index_title = "系统配置"
+admin.site.site_header = _("机关作风评议系统 · 管理")
+admin.site.site_title = _("机关作风评议系统")
+admin.site.index_title = _("系统配置")
 
 
 @admin.register(AgencyGroup)
@@ -45,5 +46,5 @@ class CycleAdmin(admin.ModelAdmin):
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "first_name", "role", "agency", "assessor_unit", "is_active"]
     list_filter = ["role", "is_active"]
-    fieldsets = [*BaseUserAdmin.fieldsets, ("角色", {"fields": ["role", "agency", "assessor_unit"]})]
-    add_fieldsets = [*BaseUserAdmin.add_fieldsets, ("角色", {"fields": ["role", "agency", "assessor_unit"]})]
+    fieldsets = [*BaseUserAdmin.fieldsets, (_("角色"), {"fields": ["role", "agency", "assessor_unit"]})]
+    add_fieldsets = [*BaseUserAdmin.add_fieldsets, (_("角色"), {"fields": ["role", "agency", "assessor_unit"]})]

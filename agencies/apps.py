@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AgenciesConfig(AppConfig):
     name = "agencies"
-    verbose_name = "机关与周期"
+    verbose_name = _("机关与周期")
 
     def ready(self):
         from auditlog.registry import auditlog

@@ -1,16 +1,17 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "管理员"
-    INSPECTOR = "inspector", "察访员"
-    ASSESSOR = "assessor", "考评员"
-    AGENCY = "agency", "单位联络员"
-    LEADER = "leader", "市领导"
+    ADMIN = "admin", _("管理员")
+    INSPECTOR = "inspector", _("察访员")
+    ASSESSOR = "assessor", _("考评员")
+    AGENCY = "agency", _("单位联络员")
+    LEADER = "leader", _("市领导")
 
 
 class CycleStatus(models.TextChoices):
-    DRAFT = "draft", "草稿"
-    OPEN = "open", "进行中"
-    CLOSED = "closed", "已结束"
-    PUBLISHED = "published", "已公布"
+    DRAFT = "draft", _("草稿")
+    OPEN = "open", _("进行中")
+    CLOSED = "closed", _("已结束")
+    PUBLISHED = "published", _("已公布")

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .choices import CycleStatus, Role
 from .scheme import SchemeError, normalize_scheme
@@ -9,13 +10,13 @@ from .scheme import SchemeError, normalize_scheme
 class AgencyGroup(models.Model):
     """机关分组 — a group of agencies ranked together (e.g. 窗口服务部门)."""
 
-    code = models.SlugField("编码", max_length=40, unique=True)
-    name = models.CharField("名称", max_length=100)
-    order = models.PositiveSmallIntegerField("排序", default=0)
+    code = models.SlugField(_("编码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:
-        verbose_name = "机关分组"
-        verbose_name_plural = "机关分组"
+        verbose_name = _("机关分组")
+        verbose_name_plural = _("机关分组")
         ordering = ["order", "code"]
 
     def __str__(self):
@@ -25,19 +26,19 @@ class AgencyGroup(models.Model):
 class Agency(models.Model):
     """被评议机关 — a municipal agency under evaluation."""
 
-    code = models.SlugField("编码", max_length=40, unique=True)
-    name = models.CharField("名称", max_length=100)
-    group = models.ForeignKey(AgencyGroup, models.PROTECT, related_name="agencies", verbose_name="分组")
-    has_service_window = models.BooleanField("有服务窗口", default=False)
-    leader_in_charge = models.CharField("分管市领导", max_length=50, blank=True)
+    code = models.SlugField(_("编码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    group = models.ForeignKey(AgencyGroup, models.PROTECT, related_name="agencies", verbose_name=_("分组"))
+    has_service_window = models.BooleanField(_("有服务窗口"), default=False)
+    leader_in_charge = models.CharField(_("分管市领导"), max_length=50, blank=True)
     # The leader's account, when the leader uses ConductEval: reminders and reminder talks reach it.
     leader_account = models.ForeignKey("User", models.SET_NULL, null=True, blank=True, related_name="led_agencies",
-                                       verbose_name="分管市领导账号", limit_choices_to={"role": Role.LEADER})
-    active = models.BooleanField("启用", default=True)
+                                       verbose_name=_("分管市领导账号"), limit_choices_to={"role": Role.LEADER})
+    active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
-        verbose_name = "机关"
-        verbose_name_plural = "机关"
+        verbose_name = _("机关")
+        verbose_name_plural = _("机关")
         ordering = ["group__order", "code"]
 
     def __str__(self):
@@ -47,14 +48,14 @@ class Agency(models.Model):
 class Window(models.Model):
     """服务窗口 — one of an agency's service windows; its QR code opens the survey."""
 
-    agency = models.ForeignKey(Agency, models.CASCADE, related_name="windows", verbose_name="机关")
-    code = models.SlugField("编码", max_length=40)
-    name = models.CharField("名称", max_length=100)
-    location = models.CharField("位置", max_length=200, blank=True)
+    agency = models.ForeignKey(Agency, models.CASCADE, related_name="windows", verbose_name=_("机关"))
+    code = models.SlugField(_("编码"), max_length=40)
+    name = models.CharField(_("名称"), max_length=100)
+    location = models.CharField(_("位置"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = "服务窗口"
-        verbose_name_plural = "服务窗口"
+        verbose_name = _("服务窗口")
+        verbose_name_plural = _("服务窗口")
         ordering = ["agency", "code"]
         constraints = [models.UniqueConstraint(fields=["agency", "code"], name="window_code_unique_per_agency")]
 
@@ -65,16 +66,16 @@ class Window(models.Model):
 class Cycle(models.Model):
     """评议周期 — an evaluation year with its scheme (every number of the method)."""
 
-    code = models.SlugField("编码", max_length=40, unique=True)
-    name = models.CharField("名称", max_length=100)
-    starts_on = models.DateField("开始日期")
-    ends_on = models.DateField("结束日期")
-    status = models.CharField("状态", max_length=10, choices=CycleStatus.choices, default=CycleStatus.DRAFT)
-    scheme = models.JSONField("评分方案", default=dict, blank=True)
+    code = models.SlugField(_("编码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    status = models.CharField(_("状态"), max_length=10, choices=CycleStatus.choices, default=CycleStatus.DRAFT)
+    scheme = models.JSONField(_("评分方案"), default=dict, blank=True)
 
     class Meta:
-        verbose_name = "评议周期"
-        verbose_name_plural = "评议周期"
+        verbose_name = _("评议周期")
+        verbose_name_plural = _("评议周期")
         ordering = ["-starts_on"]
         constraints = [
             models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")),
@@ -92,7 +93,7 @@ class Cycle(models.Model):
     def clean(self):
         errors = {}
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
-            errors["ends_on"] = "结束日期不能早于开始日期"
+            errors["ends_on"] = _("结束日期不能早于开始日期")
         try:
             self.scheme = normalize_scheme(self.scheme)
         except SchemeError as exc:
@@ -104,14 +105,14 @@ class Cycle(models.Model):
 class User(AbstractUser):
     """系统用户 — with one role; a liaison is bound to one agency, an assessor to one unit."""
 
-    role = models.CharField("角色", max_length=10, choices=Role.choices, default=Role.LEADER)
+    role = models.CharField(_("角色"), max_length=10, choices=Role.choices, default=Role.LEADER)
     agency = models.ForeignKey(Agency, models.PROTECT, null=True, blank=True, related_name="liaisons",
-                               verbose_name="所属机关")
-    assessor_unit = models.CharField("考评单位", max_length=100, blank=True)
+                               verbose_name=_("所属机关"))
+    assessor_unit = models.CharField(_("考评单位"), max_length=100, blank=True)
 
     class Meta:
-        verbose_name = "用户"
-        verbose_name_plural = "用户"
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(role=Role.AGENCY) | models.Q(agency__isnull=False),
@@ -127,6 +128,6 @@ class User(AbstractUser):
     def clean(self):
         super().clean()
         if self.role == Role.AGENCY and not self.agency_id:
-            raise ValidationError({"agency": "单位联络员必须绑定一个机关"})
+            raise ValidationError({"agency": _("单位联络员必须绑定一个机关")})
         if self.role == Role.ASSESSOR and not self.assessor_unit:
-            raise ValidationError({"assessor_unit": "考评员必须填写考评单位"})
+            raise ValidationError({"assessor_unit": _("考评员必须填写考评单位")})

@@ -9,30 +9,42 @@ import copy
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
+# Labels are marked for the catalog but stay Chinese here: pages translate them where they show them,
+# while exports and the method keep the source text.
 DIMENSIONS: dict[str, str] = {
-    "service_attitude": "服务态度",
-    "lawful_administration": "依法行政",
-    "professional_competence": "业务素质",
-    "policy_execution": "政策执行",
-    "workflow": "工作流程",
-    "efficiency": "办事效率",
-    "fees": "收费情况",
-    "integrity": "廉洁自律",
+    "service_attitude": gettext_noop("服务态度"),
+    "lawful_administration": gettext_noop("依法行政"),
+    "professional_competence": gettext_noop("业务素质"),
+    "policy_execution": gettext_noop("政策执行"),
+    "workflow": gettext_noop("工作流程"),
+    "efficiency": gettext_noop("办事效率"),
+    "fees": gettext_noop("收费情况"),
+    "integrity": gettext_noop("廉洁自律"),
 }
-LEVELS: dict[int, str] = {1: "非常不满意", 2: "不满意", 3: "基本满意", 4: "满意", 5: "非常满意"}
+LEVELS: dict[int, str] = {
+    1: gettext_noop("非常不满意"),
+    2: gettext_noop("不满意"),
+    3: gettext_noop("基本满意"),
+    4: gettext_noop("满意"),
+    5: gettext_noop("非常满意"),
+}
 CATEGORIES: dict[str, str] = {
-    "deputy": "两代表一委员",
-    "grassroots": "基层单位",
-    "enterprise": "企业",
-    "citizen": "群众",
+    "deputy": gettext_noop("两代表一委员"),
+    "grassroots": gettext_noop("基层单位"),
+    "enterprise": gettext_noop("企业"),
+    "citizen": gettext_noop("群众"),
 }
 COMPONENTS: dict[str, str] = {
-    "public_survey": "网上民评",
-    "appraisal": "年度评议",
-    "organizational": "组织考评",
-    "inspection": "明察暗访",
+    "public_survey": gettext_noop("网上民评"),
+    "appraisal": gettext_noop("年度评议"),
+    "organizational": gettext_noop("组织考评"),
+    "inspection": gettext_noop("明察暗访"),
 }
-SEVERITIES: dict[str, str] = {"minor": "轻微", "major": "较重", "serious": "严重"}
+SEVERITIES: dict[str, str] = {
+    "minor": gettext_noop("轻微"), "major": gettext_noop("较重"), "serious": gettext_noop("严重"),
+}
 
 DEFAULT_SCHEME: dict[str, Any] = {
     "level_points": {"1": 0, "2": 25, "3": 50, "4": 75, "5": 100},

@@ -1,14 +1,17 @@
 """The entries each role finds in the navigation bar and on the home page."""
+from django.utils.translation import gettext_lazy as _
+
 from agencies.access import role_of
 
 ROLE_ENTRIES = {
-    "admin": [("排名与结果", "/dashboard/"), ("意见分办", "/dashboard/opinions/"), ("察访审核", "/dashboard/findings/"),
-              ("整改督办", "/dashboard/rectifications/"), ("调查与评议", "/surveys/"), ("系统配置", "/admin/"),
-              ("接口文档", "/api/v1/docs/")],
-    "leader": [("排名与结果", "/dashboard/"), ("整改督办", "/dashboard/rectifications/")],
-    "inspector": [("明察暗访", "/inspect/")],
-    "assessor": [("组织考评", "/assess/")],
-    "agency": [("本单位评议", "/agency/"), ("整改通知", "/agency/notices/"), ("察访问题", "/agency/findings/")],
+    "admin": [(_("排名与结果"), "/dashboard/"), (_("意见分办"), "/dashboard/opinions/"),
+              (_("察访审核"), "/dashboard/findings/"), (_("整改督办"), "/dashboard/rectifications/"),
+              (_("调查与评议"), "/surveys/"), (_("系统配置"), "/admin/"), (_("接口文档"), "/api/v1/docs/")],
+    "leader": [(_("排名与结果"), "/dashboard/"), (_("整改督办"), "/dashboard/rectifications/")],
+    "inspector": [(_("明察暗访"), "/inspect/")],
+    "assessor": [(_("组织考评"), "/assess/")],
+    "agency": [(_("本单位评议"), "/agency/"), (_("整改通知"), "/agency/notices/"),
+               (_("察访问题"), "/agency/findings/")],
 }
 
 

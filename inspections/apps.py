@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class InspectionsConfig(AppConfig):
     name = "inspections"
-    verbose_name = "明察暗访"
+    verbose_name = _("明察暗访")
 
     def ready(self):
         from auditlog.registry import auditlog

@@ -1,6 +1,7 @@
 from django import forms
 from django.forms import formset_factory
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Window
 
@@ -8,15 +9,17 @@ from .choices import FindingCategory, Severity, VisitMode
 
 
 class VisitForm(forms.Form):
-    agency = forms.ModelChoiceField(Agency.objects.filter(active=True).select_related("group"), label="被察访机关",
-                                    empty_label="请选择机关")
-    window = forms.ModelChoiceField(Window.objects.none(), label="窗口", required=False, empty_label="（不指定窗口）")
-    visited_at = forms.DateTimeField(label="察访时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+    agency = forms.ModelChoiceField(Agency.objects.filter(active=True).select_related("group"), label=_("被察访机关"),
+                                    empty_label=_("请选择机关"))
+    window = forms.ModelChoiceField(Window.objects.none(), label=_("窗口"), required=False,
+                                    empty_label=_("（不指定窗口）"))
+    visited_at = forms.DateTimeField(label=_("察访时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
                                                                               format="%Y-%m-%dT%H:%M"),
                                      input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
-    mode = forms.ChoiceField(label="方式", choices=VisitMode.choices, widget=forms.RadioSelect,
+    mode = forms.ChoiceField(label=_("方式"), choices=VisitMode.choices, widget=forms.RadioSelect,
                              initial=VisitMode.COVERT)
-    summary = forms.CharField(label="概况", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    summary = forms.CharField(label=_("概况"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                              max_length=5000)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -29,13 +32,13 @@ class VisitForm(forms.Form):
 
 
 class FindingForm(forms.Form):
-    category = forms.ChoiceField(label="问题类别", choices=FindingCategory.choices)
-    severity = forms.ChoiceField(label="严重程度", choices=Severity.choices, initial=Severity.MINOR)
-    description = forms.CharField(label="问题描述", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    category = forms.ChoiceField(label=_("问题类别"), choices=FindingCategory.choices)
+    severity = forms.ChoiceField(label=_("严重程度"), choices=Severity.choices, initial=Severity.MINOR)
+    description = forms.CharField(label=_("问题描述"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
 
 
 FindingFormSet = formset_factory(FindingForm, extra=0, can_delete=True, max_num=20, absolute_max=20)
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="理由", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(label=_("理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)

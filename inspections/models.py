@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Window
 
@@ -11,20 +12,20 @@ class Visit(models.Model):
     """察访记录 — an inspector's open (明察) or covert (暗访) visit to an agency."""
 
     inspector = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="visits",
-                                  verbose_name="察访员")
-    agency = models.ForeignKey(Agency, models.PROTECT, related_name="visits", verbose_name="机关")
+                                  verbose_name=_("察访员"))
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="visits", verbose_name=_("机关"))
     window = models.ForeignKey(Window, models.PROTECT, null=True, blank=True, related_name="visits",
-                               verbose_name="窗口")
-    visited_at = models.DateTimeField("察访时间")
-    mode = models.CharField("方式", max_length=10, choices=VisitMode.choices)
-    summary = models.TextField("概况", blank=True)
-    status = models.CharField("状态", max_length=10, choices=VisitStatus.choices, default=VisitStatus.DRAFT)
-    created_at = models.DateTimeField("创建时间", default=timezone.now)
-    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+                               verbose_name=_("窗口"))
+    visited_at = models.DateTimeField(_("察访时间"))
+    mode = models.CharField(_("方式"), max_length=10, choices=VisitMode.choices)
+    summary = models.TextField(_("概况"), blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=VisitStatus.choices, default=VisitStatus.DRAFT)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "察访记录"
-        verbose_name_plural = "察访记录"
+        verbose_name = _("察访记录")
+        verbose_name_plural = _("察访记录")
         ordering = ["-visited_at", "-id"]
         indexes = [models.Index(fields=["inspector", "visited_at"], name="visit_by_inspector")]
 
@@ -35,25 +36,25 @@ class Visit(models.Model):
 class Finding(models.Model):
     """察访发现的问题 — reviewed by the office: confirmed (a ledger entry and a notice follow) or dismissed."""
 
-    visit = models.ForeignKey(Visit, models.CASCADE, related_name="findings", verbose_name="察访记录")
-    category = models.CharField("问题类别", max_length=12, choices=FindingCategory.choices)
-    severity = models.CharField("严重程度", max_length=10, choices=Severity.choices)
-    description = models.TextField("问题描述")
-    status = models.CharField("状态", max_length=10, choices=FindingStatus.choices, default=FindingStatus.SUBMITTED)
-    reason = models.TextField("审核意见", blank=True)
+    visit = models.ForeignKey(Visit, models.CASCADE, related_name="findings", verbose_name=_("察访记录"))
+    category = models.CharField(_("问题类别"), max_length=12, choices=FindingCategory.choices)
+    severity = models.CharField(_("严重程度"), max_length=10, choices=Severity.choices)
+    description = models.TextField(_("问题描述"))
+    status = models.CharField(_("状态"), max_length=10, choices=FindingStatus.choices, default=FindingStatus.SUBMITTED)
+    reason = models.TextField(_("审核意见"), blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
-                                    related_name="+", verbose_name="审核人")
-    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
-    appeal_status = models.CharField("申诉", max_length=10, choices=AppealStatus.choices, default=AppealStatus.NONE,
+                                    related_name="+", verbose_name=_("审核人"))
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    appeal_status = models.CharField(_("申诉"), max_length=10, choices=AppealStatus.choices, default=AppealStatus.NONE,
                                      blank=True)
-    appeal_text = models.TextField("申诉理由", blank=True)
-    appealed_at = models.DateTimeField("申诉时间", null=True, blank=True)
-    appeal_note = models.TextField("裁定意见", blank=True)
-    adjudicated_at = models.DateTimeField("裁定时间", null=True, blank=True)
+    appeal_text = models.TextField(_("申诉理由"), blank=True)
+    appealed_at = models.DateTimeField(_("申诉时间"), null=True, blank=True)
+    appeal_note = models.TextField(_("裁定意见"), blank=True)
+    adjudicated_at = models.DateTimeField(_("裁定时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "察访问题"
-        verbose_name_plural = "察访问题"
+        verbose_name = _("察访问题")
+        verbose_name_plural = _("察访问题")
         ordering = ["id"]
         indexes = [models.Index(fields=["status"], name="finding_review_queue")]
 
@@ -69,25 +70,25 @@ def evidence_path(instance, filename):
 class Evidence(models.Model):
     """察访证据照片 — the original as uploaded (hash for the chain of custody), served re-encoded without EXIF."""
 
-    visit = models.ForeignKey(Visit, models.CASCADE, related_name="evidence", verbose_name="察访记录")
+    visit = models.ForeignKey(Visit, models.CASCADE, related_name="evidence", verbose_name=_("察访记录"))
     finding = models.ForeignKey(Finding, models.SET_NULL, null=True, blank=True, related_name="evidence",
-                                verbose_name="对应问题")
+                                verbose_name=_("对应问题"))
     token = models.CharField(max_length=32, unique=True, editable=False)
     extension = models.CharField(max_length=4, editable=False)
-    file = models.FileField("原始文件", upload_to=evidence_path, max_length=200)
-    content_type = models.CharField("类型", max_length=20)
-    size = models.PositiveIntegerField("大小（字节）")
+    file = models.FileField(_("原始文件"), upload_to=evidence_path, max_length=200)
+    content_type = models.CharField(_("类型"), max_length=20)
+    size = models.PositiveIntegerField(_("大小（字节）"))
     sha256 = models.CharField("SHA-256", max_length=64)
-    width = models.PositiveIntegerField("宽")
-    height = models.PositiveIntegerField("高")
-    uploaded_at = models.DateTimeField("上传时间（服务器）", default=timezone.now)
-    captured_at = models.DateTimeField("拍摄时间（EXIF）", null=True, blank=True)
-    gps_latitude = models.DecimalField("纬度（EXIF）", max_digits=9, decimal_places=6, null=True, blank=True)
-    gps_longitude = models.DecimalField("经度（EXIF）", max_digits=9, decimal_places=6, null=True, blank=True)
+    width = models.PositiveIntegerField(_("宽"))
+    height = models.PositiveIntegerField(_("高"))
+    uploaded_at = models.DateTimeField(_("上传时间（服务器）"), default=timezone.now)
+    captured_at = models.DateTimeField(_("拍摄时间（EXIF）"), null=True, blank=True)
+    gps_latitude = models.DecimalField(_("纬度（EXIF）"), max_digits=9, decimal_places=6, null=True, blank=True)
+    gps_longitude = models.DecimalField(_("经度（EXIF）"), max_digits=9, decimal_places=6, null=True, blank=True)
 
     class Meta:
-        verbose_name = "证据照片"
-        verbose_name_plural = "证据照片"
+        verbose_name = _("证据照片")
+        verbose_name_plural = _("证据照片")
         ordering = ["uploaded_at", "id"]
 
     def __str__(self):

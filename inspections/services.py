@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agencies.models import Agency, User, Window
 from agencies.selectors import cycle_for_date
@@ -167,13 +167,16 @@ def finding_confirm(*, finding: Finding, actor: User, reason: str = "") -> Findi
         finding.status, finding.reason = FindingStatus.CONFIRMED, reason.strip()
         finding.reviewed_by, finding.reviewed_at = actor, timezone.now()
         finding.save()
-    agency, what = finding.visit.agency, f"{finding.get_category_display()}（{finding.get_severity_display()}）"
+    with translation.override(None):  # the ledger and the notice keep Chinese whatever the reviewer's page shows
+        what = f"{finding.get_category_display()}（{finding.get_severity_display()}）"
+        mode = str(finding.visit.get_mode_display())
+    agency = finding.visit.agency
     points = scheme_of(cycle)["severity_points"][finding.severity]
     score_entry_book(cycle=cycle, agency=agency, kind=EntryKind.INSPECTION, points=points, reason=f"察访确认：{what}",
                      source="finding", source_key=f"finding:{finding.pk}", actor=actor)
     visited = timezone.localtime(finding.visit.visited_at)
     notice_issue(agency=agency, source="finding", cycle=cycle, source_key=f"finding:{finding.pk}", actor=actor,
-                 text=f"{visited:%Y年%m月%d日}{finding.visit.get_mode_display()}发现：{what}。{finding.description}"
+                 text=f"{visited:%Y年%m月%d日}{mode}发现：{what}。{finding.description}"
                       f"{('（审核意见：' + finding.reason + '）') if finding.reason else ''}")
     return finding
 

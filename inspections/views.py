@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agencies.access import has_role
@@ -52,7 +53,7 @@ def _save_visit(request, visit=None):
                     services.evidence_add(visit=visit, upload=upload)
                 if submit:
                     if not findings and not visit.summary:
-                        raise ValidationError({"summary": "提交前请填写概况或至少一个问题"})
+                        raise ValidationError({"summary": _("提交前请填写概况或至少一个问题")})
                     services.visit_submit(visit=visit)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
@@ -61,7 +62,7 @@ def _save_visit(request, visit=None):
             messages.error(request, str(exc))
             return redirect("inspections:visit", pk=visit.pk)
         else:
-            messages.success(request, "察访记录已提交，等待办公室审核" if submit else "草稿已保存")
+            messages.success(request, _("察访记录已提交，等待办公室审核") if submit else _("草稿已保存"))
             return redirect("inspections:visit", pk=visit.pk)
     return render(request, "inspections/visit_form.html", {"form": form, "formset": formset, "visit": visit})
 
@@ -121,10 +122,10 @@ def review(request, pk, verdict):
     try:
         if verdict == "confirm":
             services.finding_confirm(finding=finding, actor=request.user, reason=reason)
-            messages.success(request, f"已确认：{finding}，已记入扣分并下发整改通知")
+            messages.success(request, _("已确认：%(finding)s，已记入扣分并下发整改通知") % {"finding": finding})
         else:
             services.finding_dismiss(finding=finding, actor=request.user, reason=reason)
-            messages.success(request, f"已不予认定：{finding}")
+            messages.success(request, _("已不予认定：%(finding)s") % {"finding": finding})
     except (ValidationError, ConflictError) as exc:
         messages.error(request, "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
     return redirect("inspections:review")
@@ -148,11 +149,11 @@ def agency_appeal(request, pk):
     finding = get_object_or_404(selectors.findings_for(request.user), pk=pk)
     form = ReasonForm(request.POST)
     if not form.is_valid() or not form.cleaned_data["reason"].strip():
-        messages.error(request, "请填写申诉理由")
+        messages.error(request, _("请填写申诉理由"))
     else:
         try:
             services.finding_appeal(finding=finding, actor=request.user, reason=form.cleaned_data["reason"])
-            messages.success(request, "申诉已提交，等待办公室裁定")
+            messages.success(request, _("申诉已提交，等待办公室裁定"))
         except ConflictError as exc:
             messages.error(request, str(exc))
     return redirect("inspections:agency-findings")

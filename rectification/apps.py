@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RectificationConfig(AppConfig):
     name = "rectification"
-    verbose_name = "整改"
+    verbose_name = _("整改")
 
     def ready(self):
         from auditlog.registry import auditlog

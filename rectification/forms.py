@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 
@@ -24,23 +25,24 @@ class MultipleFileField(forms.FileField):
 
 
 class RespondForm(forms.Form):
-    measures = forms.CharField(label="整改措施", max_length=4000, widget=forms.Textarea(attrs={"rows": 5}))
-    evidence = MultipleFileField(label="佐证材料（JPEG/PNG/PDF，每个不超过 10 MB）", required=False)
+    measures = forms.CharField(label=_("整改措施"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5}))
+    evidence = MultipleFileField(label=_("佐证材料（JPEG/PNG/PDF，每个不超过 10 MB）"), required=False)
 
 
 class VerifyForm(forms.Form):
-    accepted = forms.TypedChoiceField(label="核验结论", coerce=lambda v: v == "1",
-                                      choices=[("1", "核验通过，办结"), ("0", "退回单位重新整改")],
+    accepted = forms.TypedChoiceField(label=_("核验结论"), coerce=lambda v: v == "1",
+                                      choices=[("1", _("核验通过，办结")), ("0", _("退回单位重新整改"))],
                                       widget=forms.RadioSelect)
-    comment = forms.CharField(label="意见", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(label=_("意见"), required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class TriageForm(forms.Form):
-    action = forms.ChoiceField(label="处理方式", choices=TriageAction.choices)
-    agency = forms.ModelChoiceField(label="转交机关", queryset=Agency.objects.filter(active=True), to_field_name="code",
-                                    required=False)
-    merge_into = forms.IntegerField(label="合并到意见编号", required=False, min_value=1)
-    note = forms.CharField(label="说明（不予采纳时必填）", required=False, max_length=1000)
+    action = forms.ChoiceField(label=_("处理方式"), choices=TriageAction.choices)
+    agency = forms.ModelChoiceField(label=_("转交机关"), queryset=Agency.objects.filter(active=True),
+                                    to_field_name="code", required=False)
+    merge_into = forms.IntegerField(label=_("合并到意见编号"), required=False, min_value=1)
+    note = forms.CharField(label=_("说明（不予采纳时必填）"), required=False, max_length=1000)
 
 
 class FeedbackForm(forms.Form):

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Cycle
 from surveys.models import Opinion
@@ -11,33 +12,33 @@ from .choices import CitizenAnswer, NoticeAction, NoticeSource, NoticeStatus, No
 class RectificationNotice(models.Model):
     """整改通知 — a rectification notice to an agency, with a working-day deadline the office tracks."""
 
-    agency = models.ForeignKey(Agency, models.PROTECT, related_name="notices", verbose_name="机关")
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="notices", verbose_name=_("机关"))
     cycle = models.ForeignKey(Cycle, models.PROTECT, null=True, blank=True, related_name="notices",
-                              verbose_name="评议周期")
-    source = models.CharField("来源", max_length=10, choices=NoticeSource.choices)
+                              verbose_name=_("评议周期"))
+    source = models.CharField(_("来源"), max_length=10, choices=NoticeSource.choices)
     # What the notice was born of ("opinion:7", "finding:12", "ranking:2026:gaj"): issuing twice returns the first.
-    source_key = models.CharField("来源标识", max_length=100, unique=True, null=True, blank=True)
+    source_key = models.CharField(_("来源标识"), max_length=100, unique=True, null=True, blank=True)
     opinion = models.ForeignKey(Opinion, models.SET_NULL, null=True, blank=True, related_name="notices",
-                                verbose_name="群众意见")
-    text = models.TextField("整改事项")
-    issued_at = models.DateTimeField("下发时间", default=timezone.now)
-    deadline = models.DateField("整改期限")
-    status = models.CharField("状态", max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.ISSUED)
-    overdue = models.BooleanField("逾期", default=False)
-    overdue_at = models.DateTimeField("标记逾期时间", null=True, blank=True)
+                                verbose_name=_("群众意见"))
+    text = models.TextField(_("整改事项"))
+    issued_at = models.DateTimeField(_("下发时间"), default=timezone.now)
+    deadline = models.DateField(_("整改期限"))
+    status = models.CharField(_("状态"), max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.ISSUED)
+    overdue = models.BooleanField(_("逾期"), default=False)
+    overdue_at = models.DateTimeField(_("标记逾期时间"), null=True, blank=True)
     # The agency's current response (earlier rounds live in the history).
-    measures = models.TextField("整改措施", blank=True)
-    responded_at = models.DateTimeField("反馈时间", null=True, blank=True)
-    verified_at = models.DateTimeField("核验时间", null=True, blank=True)
+    measures = models.TextField(_("整改措施"), blank=True)
+    responded_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("核验时间"), null=True, blank=True)
     # Each return to the agency starts a new round; notifications are keyed per round.
-    round = models.PositiveSmallIntegerField("整改轮次", default=1)
-    citizen_answer = models.CharField("群众评价", max_length=10, choices=CitizenAnswer.choices, blank=True)
+    round = models.PositiveSmallIntegerField(_("整改轮次"), default=1)
+    citizen_answer = models.CharField(_("群众评价"), max_length=10, choices=CitizenAnswer.choices, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name="下发人")
+                                   related_name="+", verbose_name=_("下发人"))
 
     class Meta:
-        verbose_name = "整改通知"
-        verbose_name_plural = "整改通知"
+        verbose_name = _("整改通知")
+        verbose_name_plural = _("整改通知")
         ordering = ["-issued_at", "-id"]
         indexes = [
             models.Index(fields=["status", "deadline"], name="notice_open_by_deadline"),
@@ -59,21 +60,21 @@ def evidence_path(instance, filename: str) -> str:
 class NoticeEvidence(models.Model):
     """整改佐证材料 — a file the agency attached to its response (type checked by content)."""
 
-    notice = models.ForeignKey(RectificationNotice, models.CASCADE, related_name="evidence", verbose_name="整改通知")
-    file = models.FileField("文件", upload_to=evidence_path, max_length=200)
-    name = models.CharField("原文件名", max_length=200)
-    content_type = models.CharField("类型", max_length=50)
-    extension = models.CharField("扩展名", max_length=8)
-    size = models.PositiveIntegerField("大小（字节）")
+    notice = models.ForeignKey(RectificationNotice, models.CASCADE, related_name="evidence", verbose_name=_("整改通知"))
+    file = models.FileField(_("文件"), upload_to=evidence_path, max_length=200)
+    name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=50)
+    extension = models.CharField(_("扩展名"), max_length=8)
+    size = models.PositiveIntegerField(_("大小（字节）"))
     sha256 = models.CharField("SHA-256", max_length=64)
-    round = models.PositiveSmallIntegerField("整改轮次", default=1)
-    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+    round = models.PositiveSmallIntegerField(_("整改轮次"), default=1)
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
-                                    related_name="+", verbose_name="上传人")
+                                    related_name="+", verbose_name=_("上传人"))
 
     class Meta:
-        verbose_name = "整改佐证材料"
-        verbose_name_plural = "整改佐证材料"
+        verbose_name = _("整改佐证材料")
+        verbose_name_plural = _("整改佐证材料")
         ordering = ["uploaded_at", "id"]
 
     def __str__(self):
@@ -83,16 +84,16 @@ class NoticeEvidence(models.Model):
 class NoticeEvent(models.Model):
     """整改办理记录 — one step of a notice's history (who, when, what, why)."""
 
-    notice = models.ForeignKey(RectificationNotice, models.CASCADE, related_name="events", verbose_name="整改通知")
-    at = models.DateTimeField("时间", default=timezone.now)
-    action = models.CharField("事项", max_length=15, choices=NoticeAction.choices)
+    notice = models.ForeignKey(RectificationNotice, models.CASCADE, related_name="events", verbose_name=_("整改通知"))
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    action = models.CharField(_("事项"), max_length=15, choices=NoticeAction.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
-                              verbose_name="操作人")
-    note = models.TextField("说明", blank=True)
+                              verbose_name=_("操作人"))
+    note = models.TextField(_("说明"), blank=True)
 
     class Meta:
-        verbose_name = "整改办理记录"
-        verbose_name_plural = "整改办理记录"
+        verbose_name = _("整改办理记录")
+        verbose_name_plural = _("整改办理记录")
         ordering = ["at", "id"]
 
     def __str__(self):
@@ -108,24 +109,24 @@ class Notification(models.Model):
     """
 
     notice = models.ForeignKey(RectificationNotice, models.CASCADE, related_name="notifications",
-                               verbose_name="整改通知")
-    kind = models.CharField("类型", max_length=15, choices=NotificationKind.choices)
-    seq = models.PositiveSmallIntegerField("轮次", default=1)
+                               verbose_name=_("整改通知"))
+    kind = models.CharField(_("类型"), max_length=15, choices=NotificationKind.choices)
+    seq = models.PositiveSmallIntegerField(_("轮次"), default=1)
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications",
-                                  verbose_name="收件人")
-    email = models.EmailField("邮箱", blank=True)
-    subject = models.CharField("标题", max_length=200)
-    body = models.TextField("内容")
-    created_at = models.DateTimeField("生成时间", default=timezone.now)
-    claimed_at = models.DateTimeField("发送认领时间", null=True, blank=True)
-    sent_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField("发送次数", default=0)
-    last_error = models.CharField("最近错误", max_length=300, blank=True)
-    read_at = models.DateTimeField("阅读时间", null=True, blank=True)
+                                  verbose_name=_("收件人"))
+    email = models.EmailField(_("邮箱"), blank=True)
+    subject = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"))
+    created_at = models.DateTimeField(_("生成时间"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("发送认领时间"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
+    last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "消息通知"
-        verbose_name_plural = "消息通知"
+        verbose_name = _("消息通知")
+        verbose_name_plural = _("消息通知")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["notice", "kind", "seq", "recipient"], name="notification_once"),
@@ -144,15 +145,15 @@ class Notification(models.Model):
 class CommendationList(models.Model):
     """表彰名单 — the agencies commended by a cycle's final ranking, published once per final snapshot."""
 
-    cycle = models.ForeignKey(Cycle, models.PROTECT, related_name="commendation_lists", verbose_name="评议周期")
-    snapshot_id = models.PositiveBigIntegerField("排名快照", unique=True)
-    published_at = models.DateTimeField("公布时间", default=timezone.now)
-    agencies = models.ManyToManyField(Agency, related_name="+", verbose_name="受表彰机关", blank=True)
+    cycle = models.ForeignKey(Cycle, models.PROTECT, related_name="commendation_lists", verbose_name=_("评议周期"))
+    snapshot_id = models.PositiveBigIntegerField(_("排名快照"), unique=True)
+    published_at = models.DateTimeField(_("公布时间"), default=timezone.now)
+    agencies = models.ManyToManyField(Agency, related_name="+", verbose_name=_("受表彰机关"), blank=True)
 
     class Meta:
-        verbose_name = "表彰名单"
-        verbose_name_plural = "表彰名单"
+        verbose_name = _("表彰名单")
+        verbose_name_plural = _("表彰名单")
         ordering = ["-published_at"]
 
     def __str__(self):
-        return f"{self.cycle.name}表彰名单"
+        return _("%(cycle)s表彰名单") % {"cycle": self.cycle.name}

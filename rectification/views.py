@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agencies.access import has_role, is_admin
@@ -67,7 +68,7 @@ def notice_detail(request, pk):
                     services.notice_respond(notice=notice, actor=request.user,
                                             measures=respond_form.cleaned_data["measures"],
                                             files=respond_form.cleaned_data["evidence"])
-                    messages.success(request, "整改情况已提交，等待办公室核验。")
+                    messages.success(request, _("整改情况已提交，等待办公室核验。"))
                     return redirect(request.path)
                 except ValidationError as exc:
                     _errors_to_form(respond_form, exc)
@@ -78,7 +79,7 @@ def notice_detail(request, pk):
             if verify_form.is_valid():
                 try:
                     services.notice_verify(notice=notice, actor=request.user, **verify_form.cleaned_data)
-                    messages.success(request, "核验结果已保存。")
+                    messages.success(request, _("核验结果已保存。"))
                     return redirect(request.path)
                 except ValidationError as exc:
                     _errors_to_form(verify_form, exc)
@@ -140,13 +141,13 @@ def triage(request, pk):
         if form.cleaned_data["merge_into"]:
             merge_into = Opinion.objects.filter(pk=form.cleaned_data["merge_into"]).first()
             if merge_into is None:
-                form.add_error("merge_into", "没有这条意见")
+                form.add_error("merge_into", _("没有这条意见"))
     if form.is_valid():
         try:
             services.opinion_triage(opinion=opinion, actor=request.user, action=form.cleaned_data["action"],
                                     agency=form.cleaned_data["agency"], merge_into=merge_into,
                                     note=form.cleaned_data["note"])
-            messages.success(request, f"意见 {opinion.pk} 已处理。")
+            messages.success(request, _("意见 %(id)s 已处理。") % {"id": opinion.pk})
         except ValidationError as exc:
             messages.error(request, "；".join(m for ms in exc.message_dict.values() for m in ms))
         except ConflictError as exc:
@@ -184,7 +185,7 @@ def track_feedback(request, receipt):
         except ConflictError as exc:
             error = str(exc)
     else:
-        error = "请选择“已解决”或“未解决”"
+        error = _("请选择“已解决”或“未解决”")
     if not request.headers.get("HX-Request"):
         return redirect(f"/track/?receipt={receipt}")
     notice = RectificationNotice.objects.get(pk=notice.pk)

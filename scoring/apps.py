@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ScoringConfig(AppConfig):
     name = "scoring"
-    verbose_name = "评分与排名"
+    verbose_name = _("评分与排名")
 
     def ready(self):
         from auditlog.registry import auditlog

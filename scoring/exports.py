@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
+from django.utils import translation
 from django.utils.timezone import localtime
 
 from agencies.models import AgencyGroup
@@ -75,6 +76,12 @@ def scorecards_exported(snapshot: RankingSnapshot, *, group: str = "") -> list[S
     return list(scorecards)
 
 
+def _source_text(label) -> str:
+    """A translatable label in Chinese: the hand-over is a Chinese document whatever the page's language."""
+    with translation.override(None):
+        return str(label)
+
+
 def ranking_record(scorecard: Scorecard, group_names: dict[str, str]) -> dict[str, Any]:
     """A scorecard as the ranking sheet's row: the API's numbers under Chinese headers."""
     row = ranking_row(scorecard)
@@ -91,7 +98,7 @@ def ranking_record(scorecard: Scorecard, group_names: dict[str, str]) -> dict[st
     record.update({
         "基础分": row["base"], "加分": row["bonus"], "减分": row["deduction"], "一票否决": _yes(row["veto"]),
         "总分": row["total"], "总分95%区间下限": row["total_low"], "总分95%区间上限": row["total_high"],
-        "结果": Outcome(row["outcome"]).label,
+        "结果": _source_text(Outcome(row["outcome"]).label),
     })
     return record
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Cycle
 
@@ -53,23 +54,23 @@ class ScoreEntry(AppendOnlyModel):
     DELETE on the table, so the ledger stays append-only even outside the ORM.
     """
 
-    cycle = models.ForeignKey(Cycle, models.PROTECT, related_name="score_entries", verbose_name="评议周期")
-    agency = models.ForeignKey(Agency, models.PROTECT, related_name="score_entries", verbose_name="机关")
-    kind = models.CharField("类别", max_length=12, choices=EntryKind.choices)
-    points = models.DecimalField("分值", max_digits=7, decimal_places=2)
-    reason = models.CharField("事由", max_length=500)
-    source = models.CharField("来源", max_length=10, choices=EntrySource.choices, default=EntrySource.MANUAL)
-    source_key = models.CharField("来源标识", max_length=80, null=True, blank=True, unique=True,
-                                  help_text="同一来源只记一次，例如 finding:12、notice:7:overdue")
+    cycle = models.ForeignKey(Cycle, models.PROTECT, related_name="score_entries", verbose_name=_("评议周期"))
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="score_entries", verbose_name=_("机关"))
+    kind = models.CharField(_("类别"), max_length=12, choices=EntryKind.choices)
+    points = models.DecimalField(_("分值"), max_digits=7, decimal_places=2)
+    reason = models.CharField(_("事由"), max_length=500)
+    source = models.CharField(_("来源"), max_length=10, choices=EntrySource.choices, default=EntrySource.MANUAL)
+    source_key = models.CharField(_("来源标识"), max_length=80, null=True, blank=True, unique=True,
+                                  help_text=_("同一来源只记一次，例如 finding:12、notice:7:overdue"))
     reverses = models.OneToOneField("self", models.PROTECT, null=True, blank=True, related_name="reversed_by",
-                                    verbose_name="冲销的台账")
+                                    verbose_name=_("冲销的台账"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name="登记人")
-    created_at = models.DateTimeField("登记时间", auto_now_add=True, db_index=True)
+                                   related_name="+", verbose_name=_("登记人"))
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True, db_index=True)
 
     class Meta:
-        verbose_name = "计分台账"
-        verbose_name_plural = "计分台账"
+        verbose_name = _("计分台账")
+        verbose_name_plural = _("计分台账")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["cycle", "agency", "kind"], name="scoreentry_cycle_agency_kind")]
         constraints = [
@@ -89,15 +90,15 @@ class ScoreEntry(AppendOnlyModel):
 class Indicator(models.Model):
     """组织考评指标 — an item of the organizational assessment, scored by one member unit."""
 
-    cycle = models.ForeignKey(Cycle, models.PROTECT, related_name="indicators", verbose_name="评议周期")
-    code = models.SlugField("编码", max_length=40)
-    name = models.CharField("名称", max_length=100)
-    max_points = models.DecimalField("满分", max_digits=6, decimal_places=2)
-    assessor_unit = models.CharField("考评单位", max_length=100)
+    cycle = models.ForeignKey(Cycle, models.PROTECT, related_name="indicators", verbose_name=_("评议周期"))
+    code = models.SlugField(_("编码"), max_length=40)
+    name = models.CharField(_("名称"), max_length=100)
+    max_points = models.DecimalField(_("满分"), max_digits=6, decimal_places=2)
+    assessor_unit = models.CharField(_("考评单位"), max_length=100)
 
     class Meta:
-        verbose_name = "组织考评指标"
-        verbose_name_plural = "组织考评指标"
+        verbose_name = _("组织考评指标")
+        verbose_name_plural = _("组织考评指标")
         ordering = ["cycle", "assessor_unit", "code"]
         constraints = [
             models.UniqueConstraint(fields=["cycle", "code"], name="indicator_code_unique_per_cycle"),
@@ -105,7 +106,7 @@ class Indicator(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name}（{self.max_points}分）"
+        return _("%(name)s（%(max_points)s分）") % {"name": self.name, "max_points": self.max_points}
 
 
 class Assessment(AppendOnlyModel):
@@ -114,18 +115,18 @@ class Assessment(AppendOnlyModel):
     Every save is a new revision; the latest revision (as of a period's end) counts.
     """
 
-    indicator = models.ForeignKey(Indicator, models.PROTECT, related_name="assessments", verbose_name="指标")
-    agency = models.ForeignKey(Agency, models.PROTECT, related_name="assessments", verbose_name="机关")
-    revision = models.PositiveIntegerField("版次")
-    points = models.DecimalField("得分", max_digits=6, decimal_places=2)
-    note = models.CharField("说明", max_length=500, blank=True)
+    indicator = models.ForeignKey(Indicator, models.PROTECT, related_name="assessments", verbose_name=_("指标"))
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="assessments", verbose_name=_("机关"))
+    revision = models.PositiveIntegerField(_("版次"))
+    points = models.DecimalField(_("得分"), max_digits=6, decimal_places=2)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
     assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
-                                    related_name="+", verbose_name="考评人")
-    assessed_at = models.DateTimeField("打分时间", auto_now_add=True, db_index=True)
+                                    related_name="+", verbose_name=_("考评人"))
+    assessed_at = models.DateTimeField(_("打分时间"), auto_now_add=True, db_index=True)
 
     class Meta:
-        verbose_name = "组织考评打分"
-        verbose_name_plural = "组织考评打分"
+        verbose_name = _("组织考评打分")
+        verbose_name_plural = _("组织考评打分")
         ordering = ["indicator", "agency", "-revision"]
         constraints = [
             models.UniqueConstraint(fields=["indicator", "agency", "revision"], name="assessment_revision_unique"),
@@ -143,19 +144,19 @@ class RankingSnapshot(AppendOnlyModel):
     inputs give the same digest and the same scorecards.
     """
 
-    cycle = models.ForeignKey(Cycle, models.PROTECT, related_name="snapshots", verbose_name="评议周期")
-    period = models.CharField("期间", max_length=10)
-    until = models.DateTimeField("截止时间")
-    final = models.BooleanField("年度最终结果", default=False)
-    digest = models.CharField("输入摘要", max_length=64)
-    scheme = models.JSONField("评分方案", encoder=DjangoJSONEncoder)
-    computed_at = models.DateTimeField("计算时间", auto_now_add=True, db_index=True)
+    cycle = models.ForeignKey(Cycle, models.PROTECT, related_name="snapshots", verbose_name=_("评议周期"))
+    period = models.CharField(_("期间"), max_length=10)
+    until = models.DateTimeField(_("截止时间"))
+    final = models.BooleanField(_("年度最终结果"), default=False)
+    digest = models.CharField(_("输入摘要"), max_length=64)
+    scheme = models.JSONField(_("评分方案"), encoder=DjangoJSONEncoder)
+    computed_at = models.DateTimeField(_("计算时间"), auto_now_add=True, db_index=True)
     computed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
-                                    related_name="+", verbose_name="发起人")
+                                    related_name="+", verbose_name=_("发起人"))
 
     class Meta:
-        verbose_name = "排名快照"
-        verbose_name_plural = "排名快照"
+        verbose_name = _("排名快照")
+        verbose_name_plural = _("排名快照")
         ordering = ["-computed_at", "-id"]
         indexes = [models.Index(fields=["cycle", "period", "-computed_at"], name="snapshot_cycle_period")]
         constraints = [
@@ -163,26 +164,27 @@ class RankingSnapshot(AppendOnlyModel):
         ]
 
     def __str__(self):
-        return f"{self.cycle.code} · {self.period}{' · 最终' if self.final else ''} · {self.computed_at:%Y-%m-%d %H:%M}"
+        final = f" · {_('最终')}" if self.final else ""
+        return f"{self.cycle.code} · {self.period}{final} · {self.computed_at:%Y-%m-%d %H:%M}"
 
 
 class Scorecard(AppendOnlyModel):
     """计分卡 — one agency's row of a snapshot: components with their inputs, total, ranks, outcome."""
 
-    snapshot = models.ForeignKey(RankingSnapshot, models.PROTECT, related_name="scorecards", verbose_name="快照")
-    agency = models.ForeignKey(Agency, models.PROTECT, related_name="scorecards", verbose_name="机关")
-    group_code = models.CharField("分组", max_length=40)
-    total = models.DecimalField("总分", max_digits=7, decimal_places=2)
-    rank_overall = models.PositiveIntegerField("总排名")
-    rank_in_group = models.PositiveIntegerField("组内排名")
-    outcome = models.CharField("结果", max_length=10, choices=Outcome.choices, default=Outcome.NONE)
-    veto = models.BooleanField("一票否决", default=False)
-    card = models.JSONField("计分明细", encoder=DjangoJSONEncoder)
-    inputs = models.JSONField("输入汇总", encoder=DjangoJSONEncoder)
+    snapshot = models.ForeignKey(RankingSnapshot, models.PROTECT, related_name="scorecards", verbose_name=_("快照"))
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="scorecards", verbose_name=_("机关"))
+    group_code = models.CharField(_("分组"), max_length=40)
+    total = models.DecimalField(_("总分"), max_digits=7, decimal_places=2)
+    rank_overall = models.PositiveIntegerField(_("总排名"))
+    rank_in_group = models.PositiveIntegerField(_("组内排名"))
+    outcome = models.CharField(_("结果"), max_length=10, choices=Outcome.choices, default=Outcome.NONE)
+    veto = models.BooleanField(_("一票否决"), default=False)
+    card = models.JSONField(_("计分明细"), encoder=DjangoJSONEncoder)
+    inputs = models.JSONField(_("输入汇总"), encoder=DjangoJSONEncoder)
 
     class Meta:
-        verbose_name = "计分卡"
-        verbose_name_plural = "计分卡"
+        verbose_name = _("计分卡")
+        verbose_name_plural = _("计分卡")
         ordering = ["snapshot", "rank_overall", "agency__code"]
         constraints = [models.UniqueConstraint(fields=["snapshot", "agency"], name="scorecard_unique_per_snapshot")]
 

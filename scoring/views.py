@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from agencies.access import has_role, is_admin
@@ -19,6 +21,20 @@ from conduct_eval.errors import ConflictError
 from . import exports, selectors, services
 from .models import Indicator, RankingSnapshot, Scorecard
 from .rankings import ranking_row
+
+# The method's reasons for leaving a component out (scoring/method.py REASONS): the cards store them
+# in Chinese, the pages translate them.
+REASON_LABELS = (gettext_noop("无服务窗口"), gettext_noop("暂无数据"))
+
+
+def _names(mapping: dict) -> dict:
+    """The scheme's Chinese names (dimensions, levels, components…) in the page's language."""
+    return {code: _(name) for code, name in mapping.items()}
+
+
+def _shown(component: dict) -> dict:
+    """A row's component with its reason for being left out in the page's language."""
+    return {**component, "reason_label": _(component["reason_label"])} if component.get("reason_label") else component
 
 
 def _role_required(request, *roles: str) -> None:
@@ -96,7 +112,7 @@ def dashboard(request):
         "cycle": cycle, "cycles": Cycle.objects.order_by("-starts_on"), "periods": periods,
         "snapshot": snapshot, "rows": rows, "group": group, "totals_chart": _totals_chart(rows),
         "groups": AgencyGroup.objects.order_by("order", "code").values_list("code", "name"),
-        "components": COMPONENTS, "is_admin": is_admin(request.user),
+        "components": _names(COMPONENTS), "is_admin": is_admin(request.user),
         "may_finalize": is_admin(request.user) and cycle.status in (CycleStatus.CLOSED, CycleStatus.PUBLISHED)
         and not RankingSnapshot.objects.filter(cycle=cycle, final=True).exists(),
     })
@@ -106,7 +122,7 @@ def _table_rows(snapshot: RankingSnapshot | None) -> list[dict]:
     """The snapshot's rows as the API answers them, each with its components in the table's column order."""
     rows = [ranking_row(card) for card in selectors.scorecards_of(snapshot)] if snapshot else []
     for row in rows:
-        row["cells"] = [row["components"].get(code, {}) for code in COMPONENTS]
+        row["cells"] = [_shown(row["components"].get(code, {})) for code in COMPONENTS]
     return rows
 
 
@@ -140,7 +156,7 @@ def dashboard_recompute(request):
     except (ValidationError, ConflictError) as exc:
         messages.error(request, "；".join(_messages_of(exc)))
     else:
-        messages.success(request, "年度最终结果已生成" if final else f"已重新计算 {period}")
+        messages.success(request, _("年度最终结果已生成") if final else _("已重新计算 %(period)s") % {"period": period})
     return redirect(f"/dashboard/?cycle={cycle.code}&period={period}")
 
 
@@ -161,10 +177,11 @@ def _scorecard_context(snapshot: RankingSnapshot, scorecard: Scorecard) -> dict:
     return {
         "snapshot": snapshot, "cycle": cycle, "scorecard": scorecard, "agency": agency,
         "row": row, "card": scorecard.card,
-        "cells": [(COMPONENTS[code], row["components"].get(code, {})) for code in COMPONENTS], "components": COMPONENTS,
-        "public": _count_table(inputs.get("public_counts") or {}, DIMENSIONS),
-        "appraisal": _count_table(inputs.get("appraisal_counts") or {}, CATEGORIES),
-        "inputs": inputs, "levels": LEVELS,
+        "cells": [(_(COMPONENTS[code]), _shown(row["components"].get(code, {}))) for code in COMPONENTS],
+        "components": _names(COMPONENTS),
+        "public": _count_table(inputs.get("public_counts") or {}, _names(DIMENSIONS)),
+        "appraisal": _count_table(inputs.get("appraisal_counts") or {}, _names(CATEGORIES)),
+        "inputs": inputs, "levels": _names(LEVELS),
         "entries": list(selectors.entries_behind(cycle=cycle, agency=agency, until=snapshot.until)),
         "assessments": list(selectors.assessments_latest(cycle=cycle, until=snapshot.until)
                             .filter(agency=agency).select_related("indicator", "assessed_by")
@@ -183,7 +200,7 @@ def _radar_chart(scorecard: Scorecard) -> dict | None:
     means = [_float((parts.get(code) or {}).get("mean")) for code in DIMENSIONS]
     if all(mean is None for mean in means):
         return None
-    return {"labels": list(DIMENSIONS.values()), "means": means,
+    return {"labels": list(_names(DIMENSIONS).values()), "means": means,
             "n": [(parts.get(code) or {}).get("n", 0) for code in DIMENSIONS]}
 
 
@@ -192,7 +209,7 @@ def _trend_chart(snapshot: RankingSnapshot, agency: Agency) -> dict | None:
     points = selectors.total_trend(cycle=snapshot.cycle, agency=agency)
     if len(points) < 2:
         return None
-    return {"labels": ["全年累计" if p["period"] == "cycle" else p["period"] for p in points],
+    return {"labels": [_("全年累计") if p["period"] == "cycle" else p["period"] for p in points],
             "totals": [float(p["total"]) for p in points], "ranks": [p["rank_overall"] for p in points],
             "current": next((i for i, p in enumerate(points) if p["period"] == snapshot.period), None)}
 
@@ -244,6 +261,6 @@ def public_results(request):
         for row in rows:
             row["group_name"] = names.get(row["group"], row["group"])
     return render(request, "scoring/public.html", {
-        "cycle": cycle, "snapshot": snapshot, "rows": rows, "groups": groups, "components": COMPONENTS,
+        "cycle": cycle, "snapshot": snapshot, "rows": rows, "groups": groups, "components": _names(COMPONENTS),
         "published": Cycle.objects.filter(status=CycleStatus.PUBLISHED).order_by("-starts_on") if cycle else [],
     })

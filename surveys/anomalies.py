@@ -17,6 +17,7 @@ from datetime import datetime
 from django.db.models import Count, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from agencies.scheme import DIMENSIONS
 
@@ -65,8 +66,9 @@ def response_anomalies(*, survey: Survey, since: datetime, until: datetime) -> l
                       doubtful=Count("id", filter=~Q(status=ResponseStatus.VALID)),
                       ceiling=Count("id", filter=at_ceiling))
             .order_by("agency_id", "window_id"))
+    unnamed = gettext("（未指定窗口）")
     hints = {(r["agency_id"], r["window_id"]): WindowHint(
-        agency_id=r["agency_id"], agency_name=r["agency__name"], window_name=r["window__name"] or "（未指定窗口）",
+        agency_id=r["agency_id"], agency_name=r["agency__name"], window_name=r["window__name"] or unnamed,
         total=r["total"], valid=r["valid"], doubtful=r["doubtful"], ceiling=r["ceiling"]) for r in rows}
     hourly: dict[tuple, list[tuple[datetime, int]]] = {}
     for r in (responses.annotate(hour=TruncHour("submitted_at")).values("agency_id", "window_id", "hour")
@@ -81,10 +83,12 @@ def response_anomalies(*, survey: Survey, since: datetime, until: datetime) -> l
     for hint in hints.values():
         if hint.valid >= MIN_SAMPLE and hint.ceiling_share >= CEILING_SHARE \
                 and hint.ceiling_share - peers >= CEILING_ABOVE_PEERS:
-            hint.reasons.append(f"满分答卷占 {hint.ceiling_share:.0%}，各窗口中位数 {peers:.0%}")
+            hint.reasons.append(gettext("满分答卷占 %(share)s，各窗口中位数 %(peers)s") % {
+                "share": f"{hint.ceiling_share:.0%}", "peers": f"{peers:.0%}"})
         if hint.peak >= BURST_MIN and hint.peak >= BURST_FACTOR * hint.usual:
             hour = timezone.localtime(hint.peak_hour)
-            hint.reasons.append(f"{hour:%m-%d %H}时集中提交 {hint.peak} 份（平时每小时约 {hint.usual:g} 份）")
+            hint.reasons.append(gettext("%(hour)s时集中提交 %(peak)s 份（平时每小时约 %(usual)s 份）") % {
+                "hour": f"{hour:%m-%d %H}", "peak": hint.peak, "usual": f"{hint.usual:g}"})
         if hint.total >= MIN_SAMPLE and hint.doubtful_share >= DOUBTFUL_SHARE:
-            hint.reasons.append(f"重复或可疑答卷占 {hint.doubtful_share:.0%}")
+            hint.reasons.append(gettext("重复或可疑答卷占 %(share)s") % {"share": f"{hint.doubtful_share:.0%}"})
     return sorted(hints.values(), key=lambda h: (not h.reasons, h.agency_name, h.window_name))

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SurveysConfig(AppConfig):
     name = "surveys"
-    verbose_name = "民意调查"
+    verbose_name = _("民意调查")
 
     def ready(self):
         from auditlog.registry import auditlog

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 from agencies.scheme import DIMENSIONS, LEVELS
@@ -10,10 +11,10 @@ from .choices import Channel, EvaluatorCategory
 from .services import CONTACT_MAX_LENGTH, INVITATIONS_MAX, OPINION_MAX_LENGTH
 
 NOT_APPLICABLE = "na"
-LEVEL_CHOICES = [(str(level), label) for level, label in LEVELS.items()] + [(NOT_APPLICABLE, "不适用")]
+LEVEL_CHOICES = [(str(level), _(label)) for level, label in LEVELS.items()] + [(NOT_APPLICABLE, _("不适用"))]
 HONEYPOT = "website"  # a field people never see nor fill; bots that fill every input do
 BALLOT_UNKNOWN = "0"
-BALLOT_CHOICES = [(str(level), label) for level, label in LEVELS.items()] + [(BALLOT_UNKNOWN, "不了解")]
+BALLOT_CHOICES = [(str(level), _(label)) for level, label in LEVELS.items()] + [(BALLOT_UNKNOWN, _("不了解"))]
 
 
 def dimension_field(code: str) -> str:
@@ -23,11 +24,11 @@ def dimension_field(code: str) -> str:
 class ResponseForm(forms.Form):
     """Eight dimensions × (five levels or 不适用), an optional opinion and contact, and the honeypot."""
 
-    window = forms.ChoiceField(label="办事窗口", required=False)
+    window = forms.ChoiceField(label=_("办事窗口"), required=False)
     opinion = forms.CharField(
-        label="意见建议（选填）", required=False, max_length=OPINION_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "您遇到的问题或建议，我们会转交办理"}))
-    contact = forms.CharField(label="联系方式（选填，仅用于回访，不会公开）", required=False,
+        label=_("意见建议（选填）"), required=False, max_length=OPINION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": _("您遇到的问题或建议，我们会转交办理")}))
+    contact = forms.CharField(label=_("联系方式（选填，仅用于回访，不会公开）"), required=False,
                               max_length=CONTACT_MAX_LENGTH,
                               widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
     channel = forms.ChoiceField(choices=[(Channel.WEB, Channel.WEB.label), (Channel.QR, Channel.QR.label)],
@@ -37,13 +38,13 @@ class ResponseForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.survey, self.agency = survey, agency
         self.windows = {w.code: w for w in agency.windows.all()}
-        self.fields["window"].choices = [("", "（不确定 / 未指定）")] + [
+        self.fields["window"].choices = [("", _("（不确定 / 未指定）"))] + [
             (code, w.name) for code, w in self.windows.items()]
         for code in survey.dimensions:
             self.fields[dimension_field(code)] = forms.ChoiceField(
-                label=DIMENSIONS[code], choices=LEVEL_CHOICES, widget=forms.RadioSelect,
-                error_messages={"required": "请选择一项（不了解可选“不适用”）"})
-        self.fields[HONEYPOT] = forms.CharField(required=False, label="网址", widget=forms.TextInput(
+                label=_(DIMENSIONS[code]), choices=LEVEL_CHOICES, widget=forms.RadioSelect,
+                error_messages={"required": _("请选择一项（不了解可选“不适用”）")})
+        self.fields[HONEYPOT] = forms.CharField(required=False, label=_("网址"), widget=forms.TextInput(
             attrs={"autocomplete": "off", "tabindex": "-1"}))
 
     def dimension_fields(self):
@@ -65,8 +66,8 @@ class ResponseForm(forms.Form):
 
 
 class TrackForm(forms.Form):
-    receipt = forms.CharField(label="回执码", max_length=16, widget=forms.TextInput(
-        attrs={"autocapitalize": "characters", "autocomplete": "off", "placeholder": "例如 K7PQ3MZ8XA"}))
+    receipt = forms.CharField(label=_("回执码"), max_length=16, widget=forms.TextInput(
+        attrs={"autocapitalize": "characters", "autocomplete": "off", "placeholder": _("例如 K7PQ3MZ8XA")}))
 
 
 class BallotForm(forms.Form):
@@ -89,5 +90,5 @@ class BallotForm(forms.Form):
 
 
 class InvitationForm(forms.Form):
-    category = forms.ChoiceField(label="评议人类别", choices=EvaluatorCategory.choices)
-    count = forms.IntegerField(label="数量", min_value=1, max_value=INVITATIONS_MAX, initial=50)
+    category = forms.ChoiceField(label=_("评议人类别"), choices=EvaluatorCategory.choices)
+    count = forms.IntegerField(label=_("数量"), min_value=1, max_value=INVITATIONS_MAX, initial=50)

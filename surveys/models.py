@@ -2,6 +2,7 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Cycle, Window
 from agencies.scheme import DIMENSIONS
@@ -18,18 +19,18 @@ def default_dimensions() -> list[str]:
 class Survey(models.Model):
     """调查 — a public survey (网上民评) or an annual appraisal (年度评议) of a cycle."""
 
-    slug = models.SlugField("编码", max_length=60, unique=True)
-    cycle = models.ForeignKey(Cycle, models.PROTECT, related_name="surveys", verbose_name="评议周期")
-    kind = models.CharField("类型", max_length=10, choices=SurveyKind.choices)
-    title = models.CharField("标题", max_length=200)
-    description = models.TextField("说明", blank=True)
-    opens_at = models.DateTimeField("开始时间")
-    closes_at = models.DateTimeField("结束时间")
-    dimensions = models.JSONField("评价维度", default=default_dimensions)
+    slug = models.SlugField(_("编码"), max_length=60, unique=True)
+    cycle = models.ForeignKey(Cycle, models.PROTECT, related_name="surveys", verbose_name=_("评议周期"))
+    kind = models.CharField(_("类型"), max_length=10, choices=SurveyKind.choices)
+    title = models.CharField(_("标题"), max_length=200)
+    description = models.TextField(_("说明"), blank=True)
+    opens_at = models.DateTimeField(_("开始时间"))
+    closes_at = models.DateTimeField(_("结束时间"))
+    dimensions = models.JSONField(_("评价维度"), default=default_dimensions)
 
     class Meta:
-        verbose_name = "调查"
-        verbose_name_plural = "调查"
+        verbose_name = _("调查")
+        verbose_name_plural = _("调查")
         ordering = ["-opens_at"]
         constraints = [
             models.CheckConstraint(condition=models.Q(closes_at__gt=models.F("opens_at")),
@@ -62,21 +63,21 @@ class Response(models.Model):
     No raw address is stored; `fingerprint` is a keyed hash of the device.
     """
 
-    survey = models.ForeignKey(Survey, models.PROTECT, related_name="responses", verbose_name="调查")
-    agency = models.ForeignKey(Agency, models.PROTECT, related_name="responses", verbose_name="机关")
+    survey = models.ForeignKey(Survey, models.PROTECT, related_name="responses", verbose_name=_("调查"))
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="responses", verbose_name=_("机关"))
     window = models.ForeignKey(Window, models.PROTECT, null=True, blank=True, related_name="responses",
-                               verbose_name="窗口")
-    channel = models.CharField("渠道", max_length=10, choices=Channel.choices, default=Channel.WEB)
-    status = models.CharField("状态", max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.VALID)
-    fingerprint = models.CharField("设备指纹", max_length=64)
-    submitted_at = models.DateTimeField("提交时间", default=timezone.now)
+                               verbose_name=_("窗口"))
+    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices, default=Channel.WEB)
+    status = models.CharField(_("状态"), max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.VALID)
+    fingerprint = models.CharField(_("设备指纹"), max_length=64)
+    submitted_at = models.DateTimeField(_("提交时间"), default=timezone.now)
     for _dimension, _label in DIMENSIONS.items():
-        locals()[rating_column(_dimension)] = models.PositiveSmallIntegerField(_label, null=True, blank=True)
+        locals()[rating_column(_dimension)] = models.PositiveSmallIntegerField(_(_label), null=True, blank=True)
     del _dimension, _label
 
     class Meta:
-        verbose_name = "民评答卷"
-        verbose_name_plural = "民评答卷"
+        verbose_name = _("民评答卷")
+        verbose_name_plural = _("民评答卷")
         indexes = [
             # The duplicate check: one valid response per survey, agency and device within a window.
             models.Index(fields=["survey", "agency", "fingerprint", "submitted_at"], name="response_dedup"),
@@ -106,18 +107,18 @@ class RatingMonthly(models.Model):
     and GROUP BYs only the compact response rows of a partly covered month.
     """
 
-    survey = models.ForeignKey(Survey, models.CASCADE, related_name="+", verbose_name="调查")
-    agency = models.ForeignKey(Agency, models.CASCADE, related_name="+", verbose_name="机关")
-    month = models.DateField("月份")
-    n = models.PositiveIntegerField("有效答卷数", db_default=0)
+    survey = models.ForeignKey(Survey, models.CASCADE, related_name="+", verbose_name=_("调查"))
+    agency = models.ForeignKey(Agency, models.CASCADE, related_name="+", verbose_name=_("机关"))
+    month = models.DateField(_("月份"))
+    n = models.PositiveIntegerField(_("有效答卷数"), db_default=0)
     for _dimension in DIMENSIONS:
         for _level in LEVEL_RANGE:
             locals()[count_column(_dimension, _level)] = models.PositiveIntegerField(db_default=0)
     del _dimension, _level
 
     class Meta:
-        verbose_name = "民评月度汇总"
-        verbose_name_plural = "民评月度汇总"
+        verbose_name = _("民评月度汇总")
+        verbose_name_plural = _("民评月度汇总")
         constraints = [models.UniqueConstraint(fields=["survey", "agency", "month"], name="rating_monthly_key")]
 
     def __str__(self):
@@ -131,23 +132,23 @@ class Opinion(models.Model):
     everywhere else, never logged or exported in plain text.
     """
 
-    survey = models.ForeignKey(Survey, models.PROTECT, related_name="opinions", verbose_name="调查")
-    agency = models.ForeignKey(Agency, models.PROTECT, related_name="opinions", verbose_name="机关")
-    window = models.ForeignKey(Window, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="窗口")
+    survey = models.ForeignKey(Survey, models.PROTECT, related_name="opinions", verbose_name=_("调查"))
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="opinions", verbose_name=_("机关"))
+    window = models.ForeignKey(Window, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("窗口"))
     response = models.OneToOneField(Response, models.SET_NULL, null=True, blank=True, related_name="opinion",
-                                    verbose_name="答卷")
-    text = models.TextField("意见内容")
-    contact = models.CharField("联系方式", max_length=100, blank=True)
-    contact_masked = models.CharField("联系方式（脱敏）", max_length=100, blank=True)
-    receipt = models.CharField("回执码", max_length=16, unique=True)
-    status = models.CharField("状态", max_length=10, choices=OpinionStatus.choices, default=OpinionStatus.NEW)
+                                    verbose_name=_("答卷"))
+    text = models.TextField(_("意见内容"))
+    contact = models.CharField(_("联系方式"), max_length=100, blank=True)
+    contact_masked = models.CharField(_("联系方式（脱敏）"), max_length=100, blank=True)
+    receipt = models.CharField(_("回执码"), max_length=16, unique=True)
+    status = models.CharField(_("状态"), max_length=10, choices=OpinionStatus.choices, default=OpinionStatus.NEW)
     merged_into = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="merged",
-                                    verbose_name="合并至")
-    created_at = models.DateTimeField("提交时间", default=timezone.now)
+                                    verbose_name=_("合并至"))
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
 
     class Meta:
-        verbose_name = "群众意见"
-        verbose_name_plural = "群众意见"
+        verbose_name = _("群众意见")
+        verbose_name_plural = _("群众意见")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"], name="opinion_queue")]
 
@@ -158,14 +159,14 @@ class Opinion(models.Model):
 class OpinionEvent(models.Model):
     """意见办理记录 — one step of an opinion's history, shown to the citizen on /track/."""
 
-    opinion = models.ForeignKey(Opinion, models.CASCADE, related_name="events", verbose_name="意见")
-    at = models.DateTimeField("时间", default=timezone.now)
-    status = models.CharField("状态", max_length=10, choices=OpinionStatus.choices)
-    note = models.TextField("说明", blank=True)
+    opinion = models.ForeignKey(Opinion, models.CASCADE, related_name="events", verbose_name=_("意见"))
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    status = models.CharField(_("状态"), max_length=10, choices=OpinionStatus.choices)
+    note = models.TextField(_("说明"), blank=True)
 
     class Meta:
-        verbose_name = "意见办理记录"
-        verbose_name_plural = "意见办理记录"
+        verbose_name = _("意见办理记录")
+        verbose_name_plural = _("意见办理记录")
         ordering = ["at", "id"]
 
     def __str__(self):
@@ -175,21 +176,21 @@ class OpinionEvent(models.Model):
 class Invitation(models.Model):
     """评议邀请 — a one-time token of an evaluator category. Only a keyed hash of the token is stored."""
 
-    survey = models.ForeignKey(Survey, models.PROTECT, related_name="invitations", verbose_name="调查")
-    category = models.CharField("评议人类别", max_length=12, choices=EvaluatorCategory.choices)
-    token_hash = models.CharField("令牌摘要", max_length=64, unique=True)
-    valid_from = models.DateTimeField("生效时间")
-    valid_until = models.DateTimeField("失效时间")
-    used_at = models.DateTimeField("使用时间", null=True, blank=True)
-    created_at = models.DateTimeField("生成时间", default=timezone.now)
+    survey = models.ForeignKey(Survey, models.PROTECT, related_name="invitations", verbose_name=_("调查"))
+    category = models.CharField(_("评议人类别"), max_length=12, choices=EvaluatorCategory.choices)
+    token_hash = models.CharField(_("令牌摘要"), max_length=64, unique=True)
+    valid_from = models.DateTimeField(_("生效时间"))
+    valid_until = models.DateTimeField(_("失效时间"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("生成时间"), default=timezone.now)
 
     class Meta:
-        verbose_name = "评议邀请"
-        verbose_name_plural = "评议邀请"
+        verbose_name = _("评议邀请")
+        verbose_name_plural = _("评议邀请")
         indexes = [models.Index(fields=["survey", "category"], name="invitation_rate")]
 
     def __str__(self):
-        return f"{self.get_category_display()} · {'已使用' if self.used_at else '未使用'}"
+        return f"{self.get_category_display()} · {_('已使用') if self.used_at else _('未使用')}"
 
 
 class Ballot(models.Model):
@@ -198,13 +199,13 @@ class Ballot(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    survey = models.ForeignKey(Survey, models.PROTECT, related_name="ballots", verbose_name="调查")
-    category = models.CharField("评议人类别", max_length=12, choices=EvaluatorCategory.choices)
-    submitted_on = models.DateField("提交日期")
+    survey = models.ForeignKey(Survey, models.PROTECT, related_name="ballots", verbose_name=_("调查"))
+    category = models.CharField(_("评议人类别"), max_length=12, choices=EvaluatorCategory.choices)
+    submitted_on = models.DateField(_("提交日期"))
 
     class Meta:
-        verbose_name = "评议票"
-        verbose_name_plural = "评议票"
+        verbose_name = _("评议票")
+        verbose_name_plural = _("评议票")
 
     def __str__(self):
         return f"{self.get_category_display()} · {self.submitted_on}"
@@ -213,13 +214,13 @@ class Ballot(models.Model):
 class BallotRating(models.Model):
     """评议票中对一个机关的评价（1–5）；"不了解"的机关不记录。"""
 
-    ballot = models.ForeignKey(Ballot, models.CASCADE, related_name="ratings", verbose_name="评议票")
-    agency = models.ForeignKey(Agency, models.PROTECT, related_name="+", verbose_name="机关")
-    level = models.PositiveSmallIntegerField("等级")
+    ballot = models.ForeignKey(Ballot, models.CASCADE, related_name="ratings", verbose_name=_("评议票"))
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="+", verbose_name=_("机关"))
+    level = models.PositiveSmallIntegerField(_("等级"))
 
     class Meta:
-        verbose_name = "评议评价"
-        verbose_name_plural = "评议评价"
+        verbose_name = _("评议评价")
+        verbose_name_plural = _("评议评价")
         constraints = [
             models.UniqueConstraint(fields=["ballot", "agency"], name="ballot_rates_agency_once"),
             models.CheckConstraint(condition=models.Q(level__range=(1, 5)), name="ballot_level_range"),

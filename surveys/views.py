@@ -18,6 +18,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -68,24 +69,27 @@ def _open_survey(request, slug):
     """(survey, None) or (None, the message page to answer)."""
     survey = selectors.survey_public(slug)
     if survey is None:
-        return None, message(request, "未找到该调查", "链接可能有误，请从首页进入正在进行的网上民评。", status=404)
+        return None, message(request, _("未找到该调查"), _("链接可能有误，请从首页进入正在进行的网上民评。"),
+                             status=404)
     if not survey.is_open():
-        return None, message(request, "该调查当前未开放",
-                             f"“{survey.title}”的开放时间为 {survey.opens_at:%Y-%m-%d} 至 {survey.closes_at:%Y-%m-%d}。"
-                             "感谢您的关注。", status=409)
+        return None, message(request, _("该调查当前未开放"),
+                             _("“%(title)s”的开放时间为 %(opens)s 至 %(closes)s。感谢您的关注。") % {
+                                 "title": survey.title, "opens": f"{survey.opens_at:%Y-%m-%d}",
+                                 "closes": f"{survey.closes_at:%Y-%m-%d}"}, status=409)
     return survey, None
 
 
 def _agency_and_window(request, survey, agency_code, window_code=None):
     agency = selectors.agencies_rated_publicly().filter(code=agency_code).first()
     if agency is None:
-        return None, None, message(request, "未找到该单位", "该单位不存在或不参加网上民评，请返回重新选择。",
+        return None, None, message(request, _("未找到该单位"), _("该单位不存在或不参加网上民评，请返回重新选择。"),
                                    status=404)
     window = None
     if window_code is not None:
         window = selectors.window_of(agency, window_code)
         if window is None:
-            return None, None, message(request, "未找到该窗口", f"{agency.name}没有这个窗口，请返回重新选择。",
+            return None, None, message(request, _("未找到该窗口"),
+                                       _("%(agency)s没有这个窗口，请返回重新选择。") % {"agency": agency.name},
                                        status=404)
     return agency, window, None
 
@@ -116,13 +120,13 @@ def survey_respond(request, slug, agency_code, window_code=None):
     form = ResponseForm(request.POST or None, survey=survey, agency=agency, initial=initial)
     if request.method == "POST":
         if over_limit(request, group="survey-response"):
-            return message(request, "提交过于频繁", "同一网络在短时间内提交次数过多，请稍后再试。", status=429)
+            return message(request, _("提交过于频繁"), _("同一网络在短时间内提交次数过多，请稍后再试。"), status=429)
         if form.is_valid():
             try:
                 result = services.response_submit(survey=survey, fingerprint=privacy.request_fingerprint(request),
                                                   **form.submission())
             except ConflictError as exc:
-                return message(request, "该调查当前未开放", str(exc), status=409)
+                return message(request, _("该调查当前未开放"), str(exc), status=409)
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
@@ -153,7 +157,7 @@ def track(request):
     if data is not None and form.is_valid():
         opinion = selectors.opinion_by_receipt(form.cleaned_data["receipt"])
         if opinion is None:
-            form.add_error("receipt", "未找到该回执码，请核对后重试")
+            form.add_error("receipt", _("未找到该回执码，请核对后重试"))
             status = 404
     return render(request, "surveys/track.html", {"form": form, "opinion": opinion}, status=status)
 
@@ -165,27 +169,28 @@ def track(request):
 def ballot(request, token):
     invitation = selectors.invitation_by_token(token)
     if invitation is None:
-        return message(request, "评议码无效", "请核对邀请函上的链接或二维码。", status=404)
+        return message(request, _("评议码无效"), _("请核对邀请函上的链接或二维码。"), status=404)
     if invitation.used_at:
-        return message(request, "该评议码已使用", "每个评议码只能提交一次，感谢您的参与。", status=409)
+        return message(request, _("该评议码已使用"), _("每个评议码只能提交一次，感谢您的参与。"), status=409)
     survey = invitation.survey
     groups = selectors.groups_with_agencies(window_agencies_only=False)
     form = BallotForm(request.POST or None, groups=groups)
     if request.method == "POST":
         if over_limit(request, group="ballot", rate=BALLOT_RATE_LIMIT):
-            return message(request, "提交过于频繁", "请稍后再试。", status=429)
+            return message(request, _("提交过于频繁"), _("请稍后再试。"), status=429)
         if form.is_valid():
             try:
                 services.ballot_submit(token=token, ratings=form.ratings())
             except ConflictError as exc:
-                return message(request, "无法提交", str(exc), status=409)
+                return message(request, _("无法提交"), str(exc), status=409)
             except ValidationError as exc:
                 form.add_error(None, [m for messages in exc.message_dict.values() for m in messages])
             else:
                 return render(request, "surveys/ballot_done.html", {"survey": survey})
     elif not (invitation.valid_from <= timezone.now() < invitation.valid_until and survey.is_open()):
-        return message(request, "评议未开放", f"“{survey.title}”的评议时间为 {survey.opens_at:%Y-%m-%d} 至 "
-                       f"{survey.closes_at:%Y-%m-%d}。", status=409)
+        return message(request, _("评议未开放"), _("“%(title)s”的评议时间为 %(opens)s 至 %(closes)s。") % {
+            "title": survey.title, "opens": f"{survey.opens_at:%Y-%m-%d}", "closes": f"{survey.closes_at:%Y-%m-%d}"},
+            status=409)
     return render(request, "surveys/ballot.html", {"survey": survey, "invitation": invitation, "form": form},
                   status=400 if form.errors else 200)
 
@@ -205,7 +210,7 @@ def _qr_view(kind: str):
     def view(request, slug, agency_code, window_code=None):
         url = _qr_target(request, slug, agency_code, window_code)
         if url is None:
-            return message(request, "未找到", "调查、单位或窗口不存在。", status=404)
+            return message(request, _("未找到"), _("调查、单位或窗口不存在。"), status=404)
         if kind == "svg":
             return HttpResponse(qr.svg(url), content_type="image/svg+xml")
         return HttpResponse(qr.png(url), content_type="image/png")
@@ -229,7 +234,7 @@ def anomalies(request, slug):
     """Windows whose ratings deserve a second look: ceiling shares, bursts, duplicates."""
     survey = selectors.survey_public(slug)
     if survey is None:
-        return message(request, "未找到该调查", "", status=404)
+        return message(request, _("未找到该调查"), "", status=404)
     try:
         days = max(1, min(366, int(request.GET.get("days", 30))))
     except ValueError:
@@ -244,7 +249,7 @@ def anomalies(request, slug):
 def qr_index(request, slug):
     survey = selectors.survey_public(slug)
     if survey is None:
-        return message(request, "未找到该调查", "", status=404)
+        return message(request, _("未找到该调查"), "", status=404)
     return render(request, "surveys/qr_index.html", {
         "survey": survey, "groups": selectors.groups_with_agencies(window_agencies_only=True)})
 
@@ -255,7 +260,7 @@ def qr_sheet(request, slug, agency_code):
     survey = selectors.survey_public(slug)
     agency = selectors.agencies_rated_publicly().filter(code=agency_code).first()
     if survey is None or agency is None:
-        return message(request, "未找到", "调查或单位不存在。", status=404)
+        return message(request, _("未找到"), _("调查或单位不存在。"), status=404)
     codes = [(None, qr.absolute(request, qr.survey_path(survey, agency)))] + [
         (window, qr.absolute(request, qr.survey_path(survey, agency, window))) for window in agency.windows.all()]
     return render(request, "surveys/qr_sheet.html", {
@@ -281,7 +286,7 @@ def invitations(request, slug):
     """Issue tokens and show them once: a printable list with QR codes and a CSV of the same batch."""
     survey = selectors.survey_appraisal(slug)
     if survey is None:
-        return message(request, "未找到该年度评议", "", status=404)
+        return message(request, _("未找到该年度评议"), "", status=404)
     form = InvitationForm(request.POST or None)
     issued = None
     if request.method == "POST" and form.is_valid():

@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agencies.models import Agency, Cycle, User
 from agencies.scheme import DEFAULT_SCHEME, normalize_scheme
@@ -111,11 +111,13 @@ def notice_issue(*, agency: Agency, source: str, text: str, cycle: Cycle | None 
         if existing is None:
             raise
         return existing
+    with translation.override(None):  # history and messages are stored in Chinese whatever the page's language
+        source_label = str(notice.get_source_display())
     _event(notice, NoticeAction.ISSUED, actor=actor, at=issued_at,
-           note=f"{notice.get_source_display()}：限 {notice.deadline:%Y-%m-%d} 前完成整改")
+           note=f"{source_label}：限 {notice.deadline:%Y-%m-%d} 前完成整改")
     _notify_liaisons(notice, NotificationKind.ISSUED,
                      f"【整改通知】{agency.name}：请于 {notice.deadline:%m月%d日} 前整改",
-                     f"{agency.name}：\n作风建设办公室向贵单位下发整改通知（来源：{notice.get_source_display()}）。")
+                     f"{agency.name}：\n作风建设办公室向贵单位下发整改通知（来源：{source_label}）。")
     return notice
 
 
