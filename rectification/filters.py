@@ -1,5 +1,6 @@
 """One FilterSet per list, shared by the pages and the API."""
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
@@ -10,7 +11,24 @@ from .choices import NoticeSource, NoticeStatus
 from .models import RectificationNotice
 
 
-class NoticeFilterSet(django_filters.FilterSet):
+class StyledFilterSet(django_filters.FilterSet):
+    """Filters whose form looks like the rest of the pages: Bootstrap controls, "全部" for no choice."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():
+            widget = field.widget
+            select = isinstance(widget, forms.Select)
+            widget.attrs["class"] = "form-select form-select-sm" if select else "form-control form-control-sm"
+            if isinstance(field, forms.ModelChoiceField):
+                field.empty_label = _("全部")
+            elif isinstance(widget, forms.NullBooleanSelect):
+                widget.choices = [("", _("全部")), ("true", _("是")), ("false", _("否"))]
+            elif isinstance(field, forms.ChoiceField):
+                field.choices = [("", _("全部")), *((v, label) for v, label in field.choices if v not in ("", None))]
+
+
+class NoticeFilterSet(StyledFilterSet):
     agency = django_filters.CharFilter(field_name="agency__code", label=_("机关编码"))
     status = django_filters.ChoiceFilter(choices=NoticeStatus.choices, label=_("状态"))
     source = django_filters.ChoiceFilter(choices=NoticeSource.choices, label=_("来源"))
@@ -22,7 +40,7 @@ class NoticeFilterSet(django_filters.FilterSet):
         fields = ["agency", "status", "source", "overdue", "cycle"]
 
 
-class OpinionFilterSet(django_filters.FilterSet):
+class OpinionFilterSet(StyledFilterSet):
     status = django_filters.ChoiceFilter(choices=OpinionStatus.choices, label=_("状态"))
     agency = django_filters.ModelChoiceFilter(field_name="agency", to_field_name="code",
                                               queryset=Agency.objects.all(), label=_("机关"))
