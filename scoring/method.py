@@ -21,7 +21,10 @@ DESIGN.md's "under a second" for the whole recompute. The resampled mean of a ce
 many ratings is, by the central limit theorem, normal with the exact multinomial mean and
 variance, and drawing that costs one normal deviate per agency and component. Small and
 lopsided cells, where the limit is poor, are still redrawn exactly; `with_intervals` says
-where the line is and what it costs in accuracy.
+where the line is and what it costs in accuracy. Redrawing a small cell's counts costs four
+binomial deviates per draw (3.5 s for 24,000 small cells early in a province-sized cycle);
+the sum of its ratings is instead drawn from its exact distribution, computed once per
+cell, at one uniform deviate per draw (`_lattice_draws`).
 """
 from __future__ import annotations
 
@@ -42,7 +45,10 @@ from agencies.scheme import DEFAULT_SCHEME
 # Part of every inputs digest: a change to this module's arithmetic must change the digest,
 # so that an old snapshot is never claimed to be reproduced by a different method.
 # 2: the 95% intervals draw large, near-normal cells from the normal limit of their mean.
-METHOD_VERSION = "2"
+# 3: the intervals draw the sum of an exactly redrawn cell from its exact distribution (one
+#    uniform per cell and draw) instead of redrawing its counts: the same distribution, other
+#    random numbers, so the interval bounds of a snapshot may move by their Monte Carlo error.
+METHOD_VERSION = "3"
 
 LEVELS = (1, 2, 3, 4, 5)
 PUBLIC_SURVEY, APPRAISAL, ORGANIZATIONAL, INSPECTION = "public_survey", "appraisal", "organizational", "inspection"
@@ -531,7 +537,22 @@ def compute(agencies: Sequence[AgencyInput], scheme: Mapping | None) -> list[Sco
     on the set of inputs, not on their order. Raises ValueError for duplicate codes,
     unknown dimension or category codes, levels outside 1..5 and negative counts.
     """
+    return _compute(_prepare(agencies, scheme))
+
+
+def compute_with_intervals(agencies: Sequence[AgencyInput], scheme: Mapping | None, *, draws: int = 400,
+                           seed: int = 0) -> list[Scorecard]:
+    """`with_intervals(compute(agencies, scheme), agencies, scheme, draws=draws, seed=seed)`, preparing the inputs once.
+
+    The recompute's path: the same scorecards, without converting 2,000 agencies' inputs twice.
+    """
+    if draws < 1:
+        raise ValueError("draws must be ≥ 1")
     prepared = _prepare(agencies, scheme)
+    return _with_intervals(_compute(prepared), prepared, draws=draws, seed=seed)
+
+
+def _compute(prepared: _Prepared) -> list[Scorecard]:
     s = prepared.scheme
     rows: list[dict[str, Any]] = []
     for i, agency in enumerate(prepared.agencies):
@@ -606,6 +627,140 @@ def _normal_is_close(n: np.ndarray, proportions: np.ndarray, points: np.ndarray)
     return (n >= _NORMAL_MIN_N) & (~spread | (correction <= _NORMAL_TOLERANCE))
 
 
+# Exact cells whose sum of ratings spans at most this many steps of the level points' lattice
+# draw that sum from its exact distribution (see `_lattice_draws`); wider ones (lopsided cells
+# with thousands of ratings, or level points without a small common step) redraw their counts
+# with numpy's multinomial, which costs about 0.4 µs per cell and draw, whatever the cell.
+_LATTICE_MAX_SPAN = 1024
+# Bins of the guide table per value of a cell's sum: at most half of the draws then
+# need a comparison beyond the table look-up.
+_GUIDE_BINS = 2
+# Draws × cells resampled at once by `_guided_draws`: small enough for their arrays to stay in cache.
+_DRAWS_IN_CACHE = 65_536
+
+
+def _lattice_points(level_points: Sequence[Fraction]) -> tuple[np.ndarray, float, float] | None:
+    """The level points as p₀ + step·v with small integers v ≥ 0: (v per level, p₀, step).
+
+    None when the points have no common step that keeps every v within _LATTICE_MAX_SPAN.
+    """
+    lowest = min(level_points)
+    offsets = [p - lowest for p in level_points]
+    scaled, denominator = _integer_scale(offsets)
+    step = math.gcd(*scaled) or 1
+    values = np.array([v // step for v in scaled], dtype=np.int64)
+    if values.max() > _LATTICE_MAX_SPAN:
+        return None
+    return values, float(lowest), float(Fraction(step, denominator))
+
+
+def _lattice_spans(counts: np.ndarray, n: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per cell: how many lattice values the sum of its n ratings can take (n·(v_max − v_min) + 1)."""
+    rated = counts > 0
+    top = np.where(rated, values, -1).max(axis=1, initial=-1)
+    bottom = np.where(rated, values, values.max() + 1).min(axis=1, initial=int(values.max()) + 1)
+    return n * np.maximum(top - bottom, 0) + 1
+
+
+def _lattice_draws(sums_by_key: np.ndarray, keys: np.ndarray, n: np.ndarray, counts: np.ndarray,
+                   weights: np.ndarray, lattice: tuple[np.ndarray, float, float], rng: np.random.Generator) -> None:
+    """Add w·(resampled mean) of every cell to sums_by_key[key], one draw per column.
+
+    The same distribution as redrawing the cell's counts from a multinomial and taking their
+    mean, at one uniform deviate per cell and draw instead of four binomial deviates. With
+    the level points on a lattice p₀ + step·v, the sum of n ratings is p₀·n + step·S where S,
+    the sum of n independent v's, takes n·(v_max − v_min) + 1 values; its distribution is the
+    n-th convolution power of the cell's proportions, computed for a whole chunk of cells as
+    a power of their discrete Fourier transforms. Entries below the transform's rounding error
+    (64 ulps of the largest) are zero, which keeps impossible sums impossible; what remains
+    is exact to within floating-point rounding, like the multinomial's own proportions. A
+    draw is the inverse of the cumulative distribution at a uniform u, looked up in a guide
+    table of _GUIDE_BINS bins per value (the values whose cumulative probability falls in u's
+    bin are compared one by one, usually none or one). Cells are taken in chunks of similar
+    span (table width a power of two), each chunk in key order, so memory stays within
+    _DRAW_BUDGET numbers per array whatever the number of cells.
+    """
+    if not len(n):
+        return
+    draws = sums_by_key.shape[1]
+    values, lowest, step = lattice
+    rated = counts > 0
+    bottom = np.where(rated, values, values.max() + 1).min(axis=1)
+    spans = _lattice_spans(counts, n, values)
+    widths = 1 << np.ceil(np.log2(spans)).astype(np.int64)
+    # The cell's contribution when its shifted sum is t: w·(p₀·n + step·(n·v_min + t)) / n.
+    base = weights * (lowest + step * bottom)
+    per_step = weights * step / n
+    for width in (int(w) for w in np.unique(widths)):
+        members = np.flatnonzero(widths == width)  # still in key order
+        bins = _GUIDE_BINS * width
+        shift = np.uint64(64 - int(math.log2(bins)))
+        cells_per_table = max(1, _DRAW_BUDGET // (bins + 1))
+        # Draws are taken for a few cells at a time, so that their arrays stay in the CPU's cache.
+        cells_per_draw = max(1, min(cells_per_table, _DRAWS_IN_CACHE // draws))
+        for start in range(0, len(members), cells_per_table):
+            cells = members[start:start + cells_per_table]
+            k = len(cells)
+            # The distribution of each cell's shifted sum: the n-th power of its proportions' transform.
+            shifted = np.zeros((k, int(values.max()) + 1))
+            np.add.at(shifted, (np.arange(k)[:, None], values[None, :] - bottom[cells][:, None]),
+                      counts[cells] / n[cells][:, None])
+            pmf = np.fft.irfft(np.fft.rfft(shifted, n=width, axis=1) ** n[cells][:, None], n=width, axis=1)
+            pmf[pmf < 64 * np.finfo(float).eps * pmf.max(axis=1, keepdims=True)] = 0.0
+            last = np.arange(width)[None, :] >= (spans[cells] - 1)[:, None]
+            pmf[:, 1:][last[:, :-1]] = 0.0  # beyond the span
+            cdf = np.cumsum(pmf, axis=1)
+            cdf /= cdf[:, -1:]
+            cdf[last] = 1.0  # from the last value of the span on: a uniform u < 1 never passes it
+            # Guide table: guide[c, j] = how many values of cell c have a cumulative probability
+            # below j / bins (exact: bins is a power of two), packed with guide[c, j + 1] << 32.
+            bin_of = np.minimum((cdf * bins).astype(np.int64), bins)
+            guide = np.bincount((np.arange(k)[:, None] * (bins + 1) + bin_of).ravel(), minlength=k * (bins + 1))
+            guide = guide.reshape(k, bins + 1)
+            np.cumsum(guide, axis=1, out=guide)
+            guide = np.concatenate([np.zeros((k, 1), dtype=np.int64), guide[:, :-1]], axis=1)
+            packed = (guide[:, :-1] | (guide[:, 1:] << 32)).ravel()
+            for sub in range(0, k, cells_per_draw):
+                few = slice(sub, sub + cells_per_draw)
+                some = cells[few]
+                _guided_draws(sums_by_key, cdf[few], packed[sub * bins:(sub + cells_per_draw) * bins], bins, shift,
+                              keys[some], per_step[some], base[some], rng)
+
+
+def _guided_draws(sums_by_key: np.ndarray, cdf: np.ndarray, packed: np.ndarray, bins: int, shift: np.uint64,
+                  keys: np.ndarray, per_step: np.ndarray, base: np.ndarray, rng: np.random.Generator) -> None:
+    """One draw per column of sums_by_key (keys × draws) for each of a few cells, by inverse CDF.
+
+    A draw is a 64-bit random word: its top bits pick the guide bin j, the whole word read as
+    u = word / 2⁶⁴ (to 53 bits, as numpy's own uniforms) is compared with the cumulative
+    probabilities that fall in that bin. The sum drawn is how many values have a cumulative
+    probability ≤ u, as searchsorted(cdf, u, side="right") would give.
+    """
+    draws = sums_by_key.shape[1]
+    k, width = cdf.shape
+    words = rng.bit_generator.random_raw((k, draws))
+    index = (words >> shift).view(np.int64)
+    index += (np.arange(k) * bins)[:, None]
+    bounds = packed[index]
+    sums = bounds & 0xFFFFFFFF
+    bounds >>= 32
+    pending = np.flatnonzero(sums != bounds)
+    if len(pending):
+        flat_sums, flat_limit, flat_cdf = sums.ravel(), bounds.ravel(), cdf.ravel()
+        u = (words.ravel()[pending] >> np.uint64(11)) * (1.0 / 2**53)
+        row = pending // draws * width
+        while len(pending):
+            passed = flat_cdf[row + flat_sums[pending]] <= u
+            pending, row, u = pending[passed], row[passed], u[passed]
+            flat_sums[pending] += 1
+            going = flat_sums[pending] < flat_limit[pending]
+            pending, row, u = pending[going], row[going], u[going]
+    contributions = sums * per_step[:, None]
+    contributions += base[:, None]
+    present, starts = np.unique(keys, return_index=True)
+    sums_by_key[present] += np.add.reduceat(contributions, starts, axis=0)
+
+
 def _resampled_components(prepared: _Prepared, rng: np.random.Generator, draws: int) -> dict[str, np.ndarray]:
     """(draws, A) public_survey and appraisal scores with every rated part's mean redrawn.
 
@@ -614,9 +769,10 @@ def _resampled_components(prepared: _Prepared, rng: np.random.Generator, draws: 
     mean is far from normal get a multinomial draw of their counts; the others their mean's
     normal limit. The normal means of one agency's component are independent, so their
     weighted sum is itself normal: one deviate per (agency, component) and draw, with the
-    summed variance. The exact cells go through one vectorised multinomial call per chunk
-    of draws and are summed back per agency with `reduceat` (cells come sorted by
-    (component, agency)). A component never leaves the range of the level points its
+    summed variance. The exact cells whose sum spans at most _LATTICE_MAX_SPAN values draw
+    it from its exact distribution (`_lattice_draws`); the others go through one vectorised
+    multinomial call per chunk of draws. Both are summed back per agency with `reduceat`
+    (cells come sorted by (component, agency)). A component never leaves the range of the level points its
     cells were rated at, which no redraw of their counts can leave either.
     """
     s = prepared.scheme
@@ -654,24 +810,35 @@ def _resampled_components(prepared: _Prepared, rng: np.random.Generator, draws: 
         noisy = np.flatnonzero(spread > 0)
 
         exact = ~normal
-        exact_n, exact_p, exact_weights = cell_n[exact], proportions[exact], cell_weights[exact]
-        exact_present, exact_starts = np.unique(cell_keys[exact], return_index=True)
+        exact_keys, exact_n, exact_counts, exact_weights = (cell_keys[exact], cell_n[exact], cell_counts[exact],
+                                                            cell_weights[exact])
+        lattice = _lattice_points(s.level_points)
+        on_lattice = np.zeros(len(exact_n), dtype=bool)
+        if lattice is not None:
+            on_lattice = _lattice_spans(exact_counts, exact_n, lattice[0]) <= _LATTICE_MAX_SPAN
+            sums_by_key = np.zeros((slots, draws))  # one row per key: the draws of a key are contiguous
+            _lattice_draws(sums_by_key, exact_keys[on_lattice], exact_n[on_lattice], exact_counts[on_lattice],
+                           exact_weights[on_lattice], lattice, rng)
+            weighted_sums += sums_by_key.T
+        wide = ~on_lattice
+        wide_n, wide_weights = exact_n[wide], exact_weights[wide]
+        wide_p = exact_counts[wide] / wide_n[:, None]
+        wide_present, wide_starts = np.unique(exact_keys[wide], return_index=True)
 
-        per_draw = len(exact_n) * len(LEVELS) + len(noisy)
+        per_draw = len(wide_n) * len(LEVELS) + len(noisy)
         chunk = max(1, min(draws, _DRAW_BUDGET // max(1, per_draw)))
         for start in range(0, draws, chunk):
             size = min(chunk, draws - start)
             block = weighted_sums[start:start + size]
-            block[:] = centre
             if len(noisy):
                 deviates = rng.standard_normal((size, len(noisy)))
                 deviates *= spread[noisy]
-                deviates += centre[noisy]
-                block[:, noisy] = deviates  # one scatter, in place: the largest array of the resampling
-            if len(exact_n):
-                redrawn = rng.multinomial(exact_n, exact_p, size=(size, len(exact_n)))  # (size, cells, 5)
-                weighted_means = (redrawn @ points) / exact_n * exact_weights
-                block[:, exact_present] += np.add.reduceat(weighted_means, exact_starts, axis=1)
+                block[:, noisy] += deviates  # one scatter, in place: the largest array of the resampling
+            if len(wide_n):
+                redrawn = rng.multinomial(wide_n, wide_p, size=(size, len(wide_n)))  # (size, cells, 5)
+                weighted_means = (redrawn @ points) / wide_n * wide_weights
+                block[:, wide_present] += np.add.reduceat(weighted_means, wide_starts, axis=1)
+        weighted_sums += centre
     resampled = {}
     for block_index, name in enumerate(names):
         part = slice(block_index * agencies, (block_index + 1) * agencies)
@@ -696,7 +863,8 @@ def with_intervals(cards: list[Scorecard], agencies: Sequence[AgencyInput], sche
     confuse). Same inputs and seed give the same intervals, whatever the order of
     `agencies`. Cards are returned in the order given.
 
-    Exact or normal, per cell. The counts are redrawn exactly (numpy's multinomial) when the
+    Exact or normal, per cell. The counts are redrawn exactly (their sum from its exact
+    distribution, or numpy's multinomial where that is too wide, see `_lattice_draws`) when the
     component is a small sample (n < min_sample), when n < _NORMAL_MIN_N = 50, or when the
     mean is lopsided: its Cornish–Fisher correction at the 95% points exceeds
     _NORMAL_TOLERANCE = 0.1 standard deviations (see `_normal_is_close`). Otherwise the mean
@@ -715,7 +883,10 @@ def with_intervals(cards: list[Scorecard], agencies: Sequence[AgencyInput], sche
     """
     if draws < 1:
         raise ValueError("draws must be ≥ 1")
-    prepared = _prepare(agencies, scheme)
+    return _with_intervals(cards, _prepare(agencies, scheme), draws=draws, seed=seed)
+
+
+def _with_intervals(cards: list[Scorecard], prepared: _Prepared, *, draws: int, seed: int) -> list[Scorecard]:
     s = prepared.scheme
     codes = [a.code for a in prepared.agencies]
     by_code = {card.agency: card for card in cards}

@@ -7,7 +7,7 @@ transaction (a confirmed finding, an overdue notice, an upheld appeal).
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
+from dataclasses import fields
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -26,6 +26,7 @@ from .selectors import may_assess, scheme_of, scoring_inputs, snapshot_newest
 from .signals import final_snapshot_published
 
 MAX_ENTRY_POINTS = Decimal("100")
+_INPUT_FIELDS = tuple(f.name for f in fields(method.AgencyInput))
 
 
 def _decimal(value, field: str) -> Decimal:
@@ -173,7 +174,7 @@ def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, 
         newest = snapshot_newest(cycle=cycle, period=span.name)
         if newest is not None and newest.digest == digest:
             return newest
-    cards = method.with_intervals(method.compute(inputs, scheme), inputs, scheme)
+    cards = method.compute_with_intervals(inputs, scheme)
     by_code = {agency.code: agency.id for agency in Agency.objects.filter(code__in=[i.code for i in inputs])}
     inputs_by_code = {i.code: i for i in inputs}
     try:
@@ -213,6 +214,13 @@ def recompute_request(*, cycle: Cycle, period: str = CYCLE, final: bool = False,
     return task_id
 
 
-def _input_dict(agency_input) -> dict:
-    """An AgencyInput as JSON-ready data (kept on the scorecard for the drill-down)."""
-    return asdict(agency_input)
+def _input_dict(agency_input: method.AgencyInput) -> dict:
+    """An AgencyInput as JSON-ready data (kept on the scorecard for the drill-down).
+
+    What `dataclasses.asdict` gives, key for key, without its deep copy of every count
+    (a quarter of a second for 2,000 agencies): the nested count mappings are copied one level down.
+    """
+    data = {name: getattr(agency_input, name) for name in _INPUT_FIELDS}
+    for name in ("public_counts", "appraisal_counts"):
+        data[name] = {code: dict(by_level) for code, by_level in data[name].items()}
+    return data

@@ -481,3 +481,52 @@ def test_digest_is_canonical():
     assert inputs_digest([a], DEFAULT_SCHEME) == inputs_digest([b], spelled) == inputs_digest([b], {})
     assert inputs_digest([a], DEFAULT_SCHEME) != inputs_digest([a], scheme(bonus_cap=4))
     assert len(inputs_digest([a], DEFAULT_SCHEME)) == 64
+
+
+def exact_sum_distribution(counts, points=(0, 1, 2, 3, 4)):
+    """The distribution of the sum of n ratings drawn with the cell's proportions, by repeated convolution."""
+    n = sum(counts.values())
+    one = np.zeros(max(points) + 1)
+    for level, count in counts.items():
+        one[points[level - 1]] += count / n
+    total = np.array([1.0])
+    for _ in range(n):
+        total = np.convolve(total, one)
+    return total
+
+
+@pytest.mark.parametrize("counts", [{1: 1, 3: 2, 5: 3}, {4: 6, 5: 1}, {1: 2, 2: 2, 3: 2, 4: 2, 5: 2}, {5: 4}])
+def test_lattice_draws_follow_the_exact_distribution_of_the_sum(counts):
+    n = sum(counts.values())
+    lattice = method._lattice_points([Fraction(p) for p in (0, 25, 50, 75, 100)])
+    assert lattice[0].tolist() == [0, 1, 2, 3, 4] and lattice[1:] == (0.0, 25.0)
+    draws = 200_000
+    sums = np.zeros((1, draws))
+    cell_counts = np.array([[counts.get(level, 0) for level in range(1, 6)]])
+    method._lattice_draws(sums, np.array([0]), np.array([n]), cell_counts, np.array([1.0]), lattice,
+                          np.random.default_rng(11))
+    drawn = np.rint(sums[0] * n / 25).astype(int)  # the sum of the n ratings' lattice values
+    expected = exact_sum_distribution(counts)
+    frequencies = np.bincount(drawn, minlength=len(expected)) / draws
+    assert len(frequencies) == len(expected)
+    assert frequencies[expected == 0].sum() == 0  # an impossible sum is never drawn
+    tolerance = 5 * np.sqrt(expected * (1 - expected) / draws) + 1e-9
+    assert (np.abs(frequencies - expected) <= tolerance).all()
+
+
+def test_cells_off_the_lattice_are_redrawn_from_the_multinomial(monkeypatch):
+    # 1 and 1,025 have no common step that keeps the lattice small; a lopsided cell of 5,000
+    # ratings spans 5,000 steps: both take numpy's multinomial, and stay on their own lattice.
+    assert method._lattice_points([Fraction(p) for p in (0, 1, 2, 3, 1025)]) is None
+    wide = AgencyInput(code="wide", group="g", has_service_window=False, appraisal_counts={"deputy": {1: 1, 5: 4999}})
+    few = AgencyInput(code="few", group="g", has_service_window=False, appraisal_counts={"deputy": {4: 1, 5: 2}})
+    agencies = [wide, few]
+    calls = []
+    monkeypatch.setattr(method, "_lattice_draws", lambda sums, keys, *rest: calls.append(len(keys)))
+    cards = compute(agencies, DEFAULT_SCHEME)
+    with_intervals(cards, agencies, DEFAULT_SCHEME, draws=41)  # the stub draws nothing: only its calls count
+    assert calls == [1]  # "few" on the lattice, "wide" not
+    monkeypatch.undo()
+    result = by_code(with_intervals(cards, agencies, DEFAULT_SCHEME, draws=401, seed=3))
+    # wide: appraisal ∈ [99.98…, 100], total = 0.6·appraisal + 40 — a tiny interval around 99.99
+    assert D("99.95") <= result["wide"].total_low <= result["wide"].total <= result["wide"].total_high <= D("100")
