@@ -700,47 +700,56 @@ def _lattice_draws(sums_by_key: np.ndarray, keys: np.ndarray, n: np.ndarray, cou
         cells_per_draw = max(1, min(cells_per_table, _DRAWS_IN_CACHE // draws))
         for start in range(0, len(members), cells_per_table):
             cells = members[start:start + cells_per_table]
-            k = len(cells)
+            # One table per distinct counts: cells with the same counts have the same distribution
+            # (all the small appraisal cells of a cycle share a hundred or so of them).
+            _, first, table_of = np.unique(counts[cells], axis=0, return_index=True, return_inverse=True)
+            table_of = table_of.reshape(-1)
+            distinct = cells[first]
+            k = len(distinct)
             # The distribution of each cell's shifted sum: the n-th power of its proportions' transform.
             shifted = np.zeros((k, int(values.max()) + 1))
-            np.add.at(shifted, (np.arange(k)[:, None], values[None, :] - bottom[cells][:, None]),
-                      counts[cells] / n[cells][:, None])
-            pmf = np.fft.irfft(np.fft.rfft(shifted, n=width, axis=1) ** n[cells][:, None], n=width, axis=1)
+            np.add.at(shifted, (np.arange(k)[:, None], values[None, :] - bottom[distinct][:, None]),
+                      counts[distinct] / n[distinct][:, None])
+            pmf = np.fft.irfft(np.fft.rfft(shifted, n=width, axis=1) ** n[distinct][:, None], n=width, axis=1)
             pmf[pmf < 64 * np.finfo(float).eps * pmf.max(axis=1, keepdims=True)] = 0.0
-            last = np.arange(width)[None, :] >= (spans[cells] - 1)[:, None]
+            last = np.arange(width)[None, :] >= (spans[distinct] - 1)[:, None]
             pmf[:, 1:][last[:, :-1]] = 0.0  # beyond the span
             cdf = np.cumsum(pmf, axis=1)
             cdf /= cdf[:, -1:]
             cdf[last] = 1.0  # from the last value of the span on: a uniform u < 1 never passes it
-            # Guide table: guide[c, j] = how many values of cell c have a cumulative probability
+            # Guide table: guide[c, j] = how many values of table c have a cumulative probability
             # below j / bins (exact: bins is a power of two), packed with guide[c, j + 1] << 32.
             bin_of = np.minimum((cdf * bins).astype(np.int64), bins)
-            guide = np.bincount((np.arange(k)[:, None] * (bins + 1) + bin_of).ravel(), minlength=k * (bins + 1))
-            guide = guide.reshape(k, bins + 1)
-            np.cumsum(guide, axis=1, out=guide)
-            guide = np.concatenate([np.zeros((k, 1), dtype=np.int64), guide[:, :-1]], axis=1)
-            packed = (guide[:, :-1] | (guide[:, 1:] << 32)).ravel()
-            for sub in range(0, k, cells_per_draw):
-                few = slice(sub, sub + cells_per_draw)
-                some = cells[few]
-                _guided_draws(sums_by_key, cdf[few], packed[sub * bins:(sub + cells_per_draw) * bins], bins, shift,
+            below = np.bincount((np.arange(k)[:, None] * (bins + 1) + bin_of).ravel(), minlength=k * (bins + 1))
+            below = below.reshape(k, bins + 1)
+            np.cumsum(below, axis=1, out=below)  # below[c, j] = guide[c, j + 1]
+            packed = below[:, :-1] << 32
+            packed[:, 1:] |= below[:, :-2]
+            packed = packed.ravel()
+            for sub in range(0, len(cells), cells_per_draw):
+                some = cells[sub:sub + cells_per_draw]
+                _guided_draws(sums_by_key, cdf, packed, table_of[sub:sub + cells_per_draw], bins, shift,
                               keys[some], per_step[some], base[some], rng)
 
 
-def _guided_draws(sums_by_key: np.ndarray, cdf: np.ndarray, packed: np.ndarray, bins: int, shift: np.uint64,
-                  keys: np.ndarray, per_step: np.ndarray, base: np.ndarray, rng: np.random.Generator) -> None:
+def _guided_draws(sums_by_key: np.ndarray, cdf: np.ndarray, packed: np.ndarray, tables: np.ndarray, bins: int,
+                  shift: np.uint64, keys: np.ndarray, per_step: np.ndarray, base: np.ndarray,
+                  rng: np.random.Generator) -> None:
     """One draw per column of sums_by_key (keys × draws) for each of a few cells, by inverse CDF.
+
+    Cell i reads row tables[i] of `cdf` and of the guide table `packed` (cells with the same
+    counts share a row).
 
     A draw is a 64-bit random word: its top bits pick the guide bin j, the whole word read as
     u = word / 2⁶⁴ (to 53 bits, as numpy's own uniforms) is compared with the cumulative
-    probabilities that fall in that bin. The sum drawn is how many values have a cumulative
-    probability ≤ u, as searchsorted(cdf, u, side="right") would give.
+    probabilities that fall in that bin, by binary search. The sum drawn is how many values
+    have a cumulative probability ≤ u, as searchsorted(cdf, u, side="right") would give.
     """
     draws = sums_by_key.shape[1]
-    k, width = cdf.shape
+    k, width = len(tables), cdf.shape[1]
     words = rng.bit_generator.random_raw((k, draws))
     index = (words >> shift).view(np.int64)
-    index += (np.arange(k) * bins)[:, None]
+    index += (tables * bins)[:, None]
     bounds = packed[index]
     sums = bounds & 0xFFFFFFFF
     bounds >>= 32
@@ -748,13 +757,19 @@ def _guided_draws(sums_by_key: np.ndarray, cdf: np.ndarray, packed: np.ndarray, 
     if len(pending):
         flat_sums, flat_limit, flat_cdf = sums.ravel(), bounds.ravel(), cdf.ravel()
         u = (words.ravel()[pending] >> np.uint64(11)) * (1.0 / 2**53)
-        row = pending // draws * width
-        while len(pending):
-            passed = flat_cdf[row + flat_sums[pending]] <= u
-            pending, row, u = pending[passed], row[passed], u[passed]
-            flat_sums[pending] += 1
-            going = flat_sums[pending] < flat_limit[pending]
-            pending, row, u = pending[going], row[going], u[going]
+        row = tables[pending // draws] * width
+        # Binary search between the bounds: the first value whose cumulative probability
+        # exceeds u (or the upper bound), as a scan upwards from the lower bound would find.
+        lower, upper = flat_sums[pending], flat_limit[pending]
+        while True:
+            open_ = np.flatnonzero(lower < upper)
+            if not len(open_):
+                break
+            middle = (lower[open_] + upper[open_]) >> 1
+            passed = flat_cdf[row[open_] + middle] <= u[open_]
+            lower[open_] = np.where(passed, middle + 1, lower[open_])
+            upper[open_] = np.where(passed, upper[open_], middle)
+        flat_sums[pending] = lower
     contributions = sums * per_step[:, None]
     contributions += base[:, None]
     present, starts = np.unique(keys, return_index=True)
