@@ -94,10 +94,31 @@ def assessments_latest(*, cycle: Cycle, until: datetime | None = None) -> QueryS
 
 
 def assessment_totals(*, cycle: Cycle, until: datetime) -> dict[int, dict[str, Any]]:
-    """agency_id → {points, max_points, n} over the indicators assessed before `until`, in one query."""
-    rows = (assessments_latest(cycle=cycle, until=until).order_by().values("agency_id")
-            .annotate(points=Sum("points"), max_points=Sum("indicator__max_points"), n=Count("id")))
-    return {row["agency_id"]: row for row in rows}
+    """agency_id → {points, max_points, n} over the indicators assessed before `until`, in one query.
+
+    Every revision is read (one row per indicator, agency and revision) and the latest of each
+    pair kept here, rather than asking the database for `assessments_latest`: its anti-join is
+    planned per row, and with statistics not yet gathered (a cycle's assessments just loaded)
+    PostgreSQL scans all of an indicator's assessments for each of them, 0.4 s for one indicator
+    of 2,000 agencies and quadratic in the agencies. Reading the revisions grows linearly.
+    """
+    rows = (Assessment.objects.filter(indicator__cycle=cycle, assessed_at__lt=until).order_by()
+            .values_list("agency_id", "indicator_id", "revision", "points", "indicator__max_points"))
+    latest: dict[tuple[int, int], tuple] = {}
+    for row in rows:
+        known = latest.get(row[:2])
+        if known is None or row[2] > known[2]:
+            latest[row[:2]] = row
+    totals: dict[int, dict[str, Any]] = {}
+    for agency_id, _, _, points, max_points in latest.values():
+        total = totals.get(agency_id)
+        if total is None:
+            totals[agency_id] = {"agency_id": agency_id, "points": points, "max_points": max_points, "n": 1}
+        else:
+            total["points"] += points
+            total["max_points"] += max_points
+            total["n"] += 1
+    return totals
 
 
 # --- inputs of the method -------------------------------------------------------------
