@@ -64,14 +64,22 @@ def _month_spans(start: datetime, until: datetime) -> tuple[date | None, date | 
     return first_whole, last_whole, spans
 
 
-def _merge(result: dict[int, list], agency_id: int, n: int, row: dict) -> None:
-    entry = result.setdefault(agency_id, [0, defaultdict(lambda: defaultdict(int))])
+_PAIRS = [(d, level) for d in DIMENSIONS for level in LEVELS]  # the order of the count columns
+
+
+def _merge(result: dict[int, list], agency_id: int, n: int, values) -> None:
+    """Add one row's counts (aligned with _PAIRS) to the agency's; levels appear as first counted."""
+    entry = result.get(agency_id)
+    if entry is None:
+        entry = result[agency_id] = [0, {}]
     entry[0] += n or 0
-    for d in DIMENSIONS:
-        for level in LEVELS:
-            value = row.get(count_column(d, level)) or 0
-            if value:
-                entry[1][d][level] += value
+    counts = entry[1]
+    for (d, level), value in zip(_PAIRS, values, strict=True):
+        if value:
+            levels = counts.get(d)
+            if levels is None:
+                levels = counts[d] = {}
+            levels[level] = levels.get(level, 0) + value
 
 
 def public_level_counts(*, cycle: Cycle, until: datetime) -> dict[int, LevelCounts]:
@@ -79,13 +87,14 @@ def public_level_counts(*, cycle: Cycle, until: datetime) -> dict[int, LevelCoun
     start = _start_of(cycle.starts_on)
     surveys = Survey.objects.filter(cycle=cycle, kind=SurveyKind.PUBLIC)
     first, last, spans = _month_spans(start, until)
-    columns = [count_column(d, level) for d in DIMENSIONS for level in LEVELS]
+    columns = [count_column(d, level) for d, level in _PAIRS]
     result: dict[int, list] = {}
     if first is not None:
         rows = (RatingMonthly.objects.filter(survey__in=surveys, month__gte=first, month__lt=last)
-                .values("agency_id").annotate(total_n=Sum("n"), **{c + "_sum": Sum(c) for c in columns}))
+                .values("agency_id").annotate(total_n=Sum("n"), **{c + "_sum": Sum(c) for c in columns})
+                .values_list("agency_id", "total_n", *(c + "_sum" for c in columns)))
         for row in rows:
-            _merge(result, row["agency_id"], row["total_n"], {c: row[c + "_sum"] for c in columns})
+            _merge(result, row[0], row[1], row[2:])
     level_counts = {
         count_column(d, level): Count("id", filter=Q(**{rating_column(d): level}))
         for d in DIMENSIONS for level in LEVELS
@@ -96,11 +105,11 @@ def public_level_counts(*, cycle: Cycle, until: datetime) -> dict[int, LevelCoun
             rated |= Q(**{f"{rating_column(d)}__isnull": False})
         rows = (Response.objects.filter(survey__in=surveys, status=ResponseStatus.VALID,
                                         submitted_at__gte=span_start, submitted_at__lt=span_end)
-                .values("agency_id").annotate(total_n=Count("id", filter=rated), **level_counts))
+                .values("agency_id").annotate(total_n=Count("id", filter=rated), **level_counts)
+                .values_list("agency_id", "total_n", *columns))
         for row in rows:
-            _merge(result, row["agency_id"], row["total_n"], row)
-    return {agency_id: LevelCounts(n=n, counts={d: dict(levels) for d, levels in counts.items()})
-            for agency_id, (n, counts) in result.items()}
+            _merge(result, row[0], row[1], row[2:])
+    return {agency_id: LevelCounts(n=n, counts=counts) for agency_id, (n, counts) in result.items()}
 
 
 def appraisal_level_counts(*, cycle: Cycle, until: datetime) -> dict[int, LevelCounts]:
@@ -112,12 +121,15 @@ def appraisal_level_counts(*, cycle: Cycle, until: datetime) -> dict[int, LevelC
     rows = (BallotRating.objects
             .filter(ballot__survey__cycle=cycle, ballot__survey__kind=SurveyKind.APPRAISAL,
                     ballot__submitted_on__gte=cycle.starts_on, ballot__submitted_on__lt=timezone.localdate(until))
-            .values("agency_id", "ballot__category", "level").annotate(count=Count("id")))
+            .values("agency_id", "ballot__category", "level").annotate(count=Count("id"))
+            .values_list("agency_id", "ballot__category", "level", "count"))
     result: dict[int, list] = {}
-    for row in rows:
-        entry = result.setdefault(row["agency_id"], [0, defaultdict(dict)])
-        entry[0] += row["count"]
-        entry[1][row["ballot__category"]][row["level"]] = row["count"]
+    for agency_id, category, level, count in rows:
+        entry = result.get(agency_id)
+        if entry is None:
+            entry = result[agency_id] = [0, defaultdict(dict)]
+        entry[0] += count
+        entry[1][category][level] = count
     return {agency_id: LevelCounts(n=n, counts=dict(counts)) for agency_id, (n, counts) in result.items()}
 
 
