@@ -29,6 +29,7 @@ cell, at one uniform deviate per draw (`_lattice_draws`).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -491,6 +492,12 @@ def _parts(means: _Means, i: int, codes: Sequence[str], weights: Sequence[Decima
     }
 
 
+@functools.lru_cache(maxsize=256)
+def _weight_share(weight: Fraction, weight_sum: Fraction) -> Decimal:
+    """W_c / ΣW rounded to 4 decimals: a handful of distinct values per computation, so computed once each."""
+    return round_half_up(weight / weight_sum if weight_sum else Fraction(0), 4)
+
+
 def _components(prepared: _Prepared, i: int, weight_sum: Fraction) -> dict[str, Component]:
     s = prepared.scheme
     agency = prepared.agencies[i]
@@ -506,11 +513,11 @@ def _components(prepared: _Prepared, i: int, weight_sum: Fraction) -> dict[str, 
         score = prepared.scores[name][i] if reason is None else None
         share = None
         if reason is None:
-            share = s.weights[name] / weight_sum if weight_sum else Fraction(0)
+            share = _weight_share(s.weights[name], weight_sum)
         components[name] = Component(
             score=None if score is None else round_half_up(score),
             weight=s.weights_shown[name],
-            weight_share=None if share is None else round_half_up(share, 4),
+            weight_share=share,
             n=ns[name],
             included=reason is None,
             reason=reason,
@@ -955,6 +962,11 @@ def _with_intervals(cards: list[Scorecard], prepared: _Prepared, *, draws: int, 
 
 def _canonical_number(value: Any) -> str:
     """One exact spelling per number (30, 30.0, "30" and Decimal("30.00") all give "30")."""
+    if type(value) is Decimal and value.is_finite():  # the common case, as str(Fraction(value)) spells it
+        numerator, denominator = value.as_integer_ratio()
+        return str(numerator) if denominator == 1 else f"{numerator}/{denominator}"
+    if type(value) is int:
+        return str(value)
     return str(_exact(value))
 
 
