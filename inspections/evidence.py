@@ -5,22 +5,18 @@ a re-encoded copy that carries no EXIF (no GPS, no device serials).
 """
 from __future__ import annotations
 
-import hashlib
 import io
-import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps
 
-MAX_BYTES = 10 * 1024 * 1024
-# A phone photo is 12–50 MP; anything far beyond is a decompression bomb, refused before decoding.
-MAX_PIXELS = 80_000_000
+from conduct_eval import uploads
+
 SERVED_MAX_SIDE = 2560
-FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
 
 
 @dataclass(frozen=True)
@@ -72,37 +68,16 @@ def inspect_upload(upload) -> Facts:
     """Check an uploaded file and read what we keep about it; ValidationError names `file`."""
     if upload is None:
         _refuse("请选择照片文件")
-    if upload.size > MAX_BYTES:
-        _refuse("照片不能超过 10 MB")
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
+    photo = uploads.check_photo(upload, field="file")
+    digest = uploads.sha256_of(upload)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(upload) as image:
-                image_format, (width, height) = image.format, image.size
-                if image_format not in FORMATS:
-                    _refuse("只接受 JPEG 或 PNG 照片")
-                if width * height > MAX_PIXELS:
-                    _refuse("照片像素过大")
-                image.verify()  # checks the file's structure without decoding all of it
-            upload.seek(0)
-            with Image.open(upload) as image:  # verify() leaves the image unusable: open again for EXIF
-                exif = image.getexif()
-    except ValidationError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        _refuse("照片像素过大")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, RuntimeError):
-        _refuse("文件不是有效的 JPEG 或 PNG 照片")
+        with Image.open(upload) as image:  # checked above; opened again for its EXIF
+            exif = image.getexif()
     finally:
         upload.seek(0)
-    content_type, extension = FORMATS[image_format]
     latitude, longitude = _gps(exif)
-    return Facts(content_type=content_type, extension=extension, size=upload.size, sha256=digest.hexdigest(),
-                 width=width, height=height, captured_at=_captured_at(exif), gps_latitude=latitude,
+    return Facts(content_type=photo.content_type, extension=photo.extension, size=upload.size, sha256=digest,
+                 width=photo.width, height=photo.height, captured_at=_captured_at(exif), gps_latitude=latitude,
                  gps_longitude=longitude)
 
 

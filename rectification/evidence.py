@@ -6,15 +6,15 @@ notice's access check.
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from PIL import Image, UnidentifiedImageError
 
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+from conduct_eval import uploads
+
+EVIDENCE_MAX_BYTES = uploads.MAX_BYTES
 EVIDENCE_MAX_FILES = 10
 
 
@@ -30,21 +30,16 @@ PDF = Kind("application/pdf", ".pdf")
 
 
 def _sniff(upload: UploadedFile) -> Kind | None:
+    """PDF by its signature; anything else must pass the shared photo check (a ValidationError names it)."""
     upload.seek(0)
     head = upload.read(8)
     upload.seek(0)
     if head.startswith(b"%PDF-"):
         return PDF
-    if head.startswith(b"\xff\xd8\xff") or head.startswith(b"\x89PNG\r\n\x1a\n"):
-        try:
-            with Image.open(upload) as image:
-                image.verify()
-                kind = {"JPEG": JPEG, "PNG": PNG}.get(image.format)
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            kind = None
-        upload.seek(0)
-        return kind
-    return None
+    if not (head.startswith(b"\xff\xd8\xff") or head.startswith(b"\x89PNG\r\n\x1a\n")):
+        return None
+    photo = uploads.check_photo(upload, field="evidence", name=upload.name or "")
+    return JPEG if photo.content_type == JPEG.content_type else PNG
 
 
 def check_all(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile, Kind]]:
@@ -57,7 +52,11 @@ def check_all(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile, Kind]]:
         if upload.size > EVIDENCE_MAX_BYTES:
             errors.append(f"{upload.name}：超过 {EVIDENCE_MAX_BYTES // (1024 * 1024)} MB")
             continue
-        kind = _sniff(upload)
+        try:
+            kind = _sniff(upload)
+        except ValidationError as exc:
+            errors.extend(exc.message_dict["evidence"])
+            continue
         if kind is None:
             errors.append(f"{upload.name}：只接受 JPEG、PNG 图片或 PDF 文件")
             continue
@@ -70,12 +69,8 @@ def check_all(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile, Kind]]:
 def store(*, notice, upload: UploadedFile, kind: Kind, actor, round: int):
     from .models import NoticeEvidence
 
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
     evidence = NoticeEvidence(notice=notice, name=(upload.name or "evidence")[:200], content_type=kind.content_type,
-                              extension=kind.extension, size=upload.size, sha256=digest.hexdigest(),
+                              extension=kind.extension, size=upload.size, sha256=uploads.sha256_of(upload),
                               uploaded_by=actor, round=round)
     evidence.file.save(upload.name or "evidence", upload, save=False)
     evidence.save()

@@ -1,7 +1,5 @@
 import datetime
 import io
-import struct
-import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -9,6 +7,7 @@ from django.utils import timezone
 from PIL import ExifTags, Image
 
 from inspections import services
+from tests.uploads import png_bomb  # noqa: F401 — re-exported for the inspection tests
 
 VISITED = timezone.make_aware(datetime.datetime(2026, 3, 2, 10, 30))
 
@@ -29,17 +28,6 @@ def png(name="photo.png", size=(32, 32)) -> SimpleUploadedFile:
     out = io.BytesIO()
     Image.new("RGBA", size, (0, 128, 0, 255)).save(out, "PNG")
     return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
-
-
-def png_bomb() -> SimpleUploadedFile:
-    """A few hundred bytes that claim 40,000 × 40,000 pixels: decoding would take gigabytes."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", 40_000, 40_000, 8, 0, 0, 0, 0)
-    body = zlib.compress(b"\x00" * 4096)
-    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
-    return SimpleUploadedFile("bomb.png", data, content_type="image/png")
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from rectification import services
 from rectification.models import RectificationNotice
+from tests.uploads import png_bomb
 
 from .conftest import png_file
 
@@ -88,6 +89,20 @@ def test_liaison_sees_own_responds_with_evidence_and_admin_verifies(client_for, 
     verified = api.post(f"/api/v1/rectifications/{notice.pk}/verify/", {"accepted": True, "comment": "核验通过"})
     assert verified.status_code == 200 and verified.json()["status"] == "verified"
     assert api.post(f"/api/v1/rectifications/{notice.pk}/verify/", {"accepted": True}).status_code == 409
+
+
+@pytest.mark.parametrize("upload, message", [
+    (png_bomb(), "像素"),
+    (SimpleUploadedFile("big.jpg", b"\xff\xd8\xff" + b"0" * (11 * 1024 * 1024), content_type="image/jpeg"), "10 MB"),
+    (SimpleUploadedFile("broken.png", b"\x89PNG\r\n\x1a\n truncated", content_type="image/png"), "JPEG"),
+])
+def test_bad_evidence_is_400_naming_evidence_and_nothing_is_stored(client_for, liaison, notice, upload, message):
+    response = client_for(liaison).post(f"/api/v1/rectifications/{notice.pk}/respond/",
+                                        {"measures": "措施", "evidence": [upload]}, format="multipart")
+    assert response.status_code == 400
+    assert message in " ".join(response.json()["errors"]["evidence"])
+    notice.refresh_from_db()
+    assert notice.status == "issued" and not notice.evidence.exists()
 
 
 def test_verify_without_evidence_is_refused_with_a_message(client_for, api, liaison, notice):
