@@ -6,6 +6,7 @@ not a 403, so its existence does not leak.
 """
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -24,6 +25,12 @@ def is_admin(user) -> bool:
 
 def has_role(user, *roles: str) -> bool:
     return role_of(user) in roles
+
+
+def require_role(user, *roles: str) -> None:
+    """Pages: a signed-in user of another role gets 403 (PermissionDenied)."""
+    if not has_role(user, *roles):
+        raise PermissionDenied
 
 
 def scope(queryset: QuerySet, user, *, agency_field: str | None = "agency",

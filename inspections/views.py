@@ -1,13 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agencies.access import has_role
+from agencies.access import require_role
 from agencies.choices import Role
 from agencies.models import Window
 from conduct_eval.errors import ConflictError
@@ -18,14 +18,9 @@ from .choices import VisitStatus
 from .forms import FindingFormSet, ReasonForm, VisitForm
 
 
-def _require(request, *roles):
-    if not has_role(request.user, *roles):
-        raise PermissionDenied
-
-
 @login_required
 def visit_list(request):
-    _require(request, Role.INSPECTOR)
+    require_role(request.user, Role.INSPECTOR)
     visits = selectors.visits_for(request.user).prefetch_related("findings")
     return render(request, "inspections/visit_list.html", {"visits": visits})
 
@@ -69,7 +64,7 @@ def _save_visit(request, visit=None):
 
 @login_required
 def visit_new(request):
-    _require(request, Role.INSPECTOR)
+    require_role(request.user, Role.INSPECTOR)
     return _save_visit(request)
 
 
@@ -106,7 +101,7 @@ def evidence_file(request, pk):
 
 @login_required
 def review_queue(request):
-    _require(request, Role.ADMIN)
+    require_role(request.user, Role.ADMIN)
     return render(request, "inspections/review_queue.html", {"findings": selectors.review_queue(),
                                                               "form": ReasonForm()})
 
@@ -114,7 +109,7 @@ def review_queue(request):
 @login_required
 @require_POST
 def review(request, pk, verdict):
-    _require(request, Role.ADMIN)
+    require_role(request.user, Role.ADMIN)
     finding = get_object_or_404(selectors.findings_for(request.user), pk=pk)
     form = ReasonForm(request.POST)
     form.is_valid()
@@ -134,7 +129,7 @@ def review(request, pk, verdict):
 @login_required
 def agency_findings(request):
     """The liaison's view of its agency's confirmed findings: evidence, no inspector, an appeal button."""
-    _require(request, Role.AGENCY)
+    require_role(request.user, Role.AGENCY)
     findings = list(selectors.findings_for(request.user).prefetch_related("visit__evidence")
                     .order_by("-visit__visited_at"))
     for finding in findings:  # the finding's own photos and those of its visit as a whole
@@ -145,7 +140,7 @@ def agency_findings(request):
 @login_required
 @require_POST
 def agency_appeal(request, pk):
-    _require(request, Role.AGENCY)
+    require_role(request.user, Role.AGENCY)
     finding = get_object_or_404(selectors.findings_for(request.user), pk=pk)
     form = ReasonForm(request.POST)
     if not form.is_valid() or not form.cleaned_data["reason"].strip():

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agencies.access import has_role, is_admin
+from agencies.access import is_admin, require_role
 from agencies.choices import Role
 from agencies.models import Agency
 from agencies.selectors import cycle_current
@@ -26,10 +26,6 @@ from .models import RectificationNotice
 PAGE_SIZE = 30
 
 
-def _require(request, *roles):
-    if not has_role(request.user, *roles):
-        raise PermissionDenied
-
 
 def _errors_to_form(form, exc: ValidationError) -> None:
     for field, errors in exc.message_dict.items():
@@ -44,7 +40,7 @@ def _page(request, queryset):
 
 @login_required
 def agency_inbox(request):
-    _require(request, Role.AGENCY)
+    require_role(request.user, Role.AGENCY)
     notices = selectors.notices_visible(request.user).order_by("status", "deadline", "id")
     return render(request, "rectification/agency_inbox.html", {
         "page": _page(request, notices),
@@ -56,7 +52,7 @@ def agency_inbox(request):
 @login_required
 def notice_detail(request, pk):
     """One notice: the liaison responds here, the office verifies here; another agency's notice is a 404."""
-    _require(request, Role.AGENCY, Role.ADMIN, Role.LEADER)
+    require_role(request.user, Role.AGENCY, Role.ADMIN, Role.LEADER)
     notice = selectors.notice_visible(request.user, pk)
     respond_form = RespondForm() if request.user.effective_role == Role.AGENCY and notice.is_open else None
     verify_form = VerifyForm() if is_admin(request.user) and notice.status == "responded" else None
@@ -95,7 +91,7 @@ def notice_detail(request, pk):
 
 @login_required
 def evidence_download(request, pk, evidence_pk):
-    _require(request, Role.AGENCY, Role.ADMIN, Role.LEADER)
+    require_role(request.user, Role.AGENCY, Role.ADMIN, Role.LEADER)
     evidence = selectors.evidence_visible(request.user, pk, evidence_pk)
     return FileResponse(evidence.file.open("rb"), content_type=evidence.content_type, filename=evidence.name,
                         as_attachment=evidence.content_type == "application/pdf")
@@ -105,7 +101,7 @@ def evidence_download(request, pk, evidence_pk):
 
 @login_required
 def rectification_board(request):
-    _require(request, Role.ADMIN, Role.LEADER)
+    require_role(request.user, Role.ADMIN, Role.LEADER)
     cycle = cycle_current()
     filters = NoticeFilterSet(request.GET or None, queryset=selectors.notices_visible(request.user))
     notices = filters.qs.order_by("-overdue", "status", "deadline", "id")
@@ -119,7 +115,7 @@ def rectification_board(request):
 
 @login_required
 def triage_queue(request):
-    _require(request, Role.ADMIN)
+    require_role(request.user, Role.ADMIN)
     data = request.GET.copy()
     data.setdefault("status", OpinionStatus.NEW)
     filters = OpinionFilterSet(data, queryset=selectors.opinions_for_triage())
@@ -133,7 +129,7 @@ def triage_queue(request):
 @login_required
 @require_POST
 def triage(request, pk):
-    _require(request, Role.ADMIN)
+    require_role(request.user, Role.ADMIN)
     opinion = get_object_or_404(Opinion, pk=pk)
     form = TriageForm(request.POST)
     if form.is_valid():

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
-from agencies.access import has_role, is_admin
+from agencies.access import is_admin, require_role
 from agencies.choices import CycleStatus, Role
 from agencies.models import Agency, AgencyGroup, Cycle
 from agencies.scheme import CATEGORIES, COMPONENTS, DIMENSIONS, LEVELS
@@ -37,10 +37,6 @@ def _shown(component: dict) -> dict:
     return {**component, "reason_label": _(component["reason_label"])} if component.get("reason_label") else component
 
 
-def _role_required(request, *roles: str) -> None:
-    if not has_role(request.user, *roles):
-        raise PermissionDenied
-
 
 def _cycle_from(request) -> Cycle:
     code = request.GET.get("cycle") or request.POST.get("cycle")
@@ -61,7 +57,7 @@ def _messages_of(exc: Exception) -> list[str]:
 @login_required
 def assess(request):
     """组织考评: agencies × the indicators of the assessor's unit, each cell saved on its own (htmx)."""
-    _role_required(request, Role.ASSESSOR, Role.ADMIN)
+    require_role(request.user, Role.ASSESSOR, Role.ADMIN)
     cycle = _cycle_from(request)
     indicators = list(selectors.indicators_of(cycle=cycle, user=request.user))
     agencies = list(agencies_active().order_by("group__order", "group__code", "code"))
@@ -77,7 +73,7 @@ def assess(request):
 @require_POST
 def assess_cell(request):
     """Save one cell of the grid; answers the cell again, with the saved value or the error."""
-    _role_required(request, Role.ASSESSOR, Role.ADMIN)
+    require_role(request.user, Role.ASSESSOR, Role.ADMIN)
     cycle = _cycle_from(request)
     indicator = get_object_or_404(Indicator, cycle=cycle, code=request.POST.get("indicator", ""))
     agency = get_object_or_404(Agency, code=request.POST.get("agency", ""), active=True)
@@ -99,7 +95,7 @@ def assess_cell(request):
 @login_required
 def dashboard(request):
     """排名: the snapshot of a period, overall or per group, with outcome badges and a period switch."""
-    _role_required(request, Role.ADMIN, Role.LEADER)
+    require_role(request.user, Role.ADMIN, Role.LEADER)
     cycle = _cycle_from(request)
     periods = selectors.snapshot_periods(cycle=cycle)
     period = request.GET.get("period") or None
@@ -135,7 +131,7 @@ def _totals_chart(rows: list[dict]) -> dict:
 @login_required
 def dashboard_export(request, snapshot_id: str, fmt: str):
     """三挂钩: the shown snapshot's rankings (of the shown group) as CSV or XLSX for cadre management."""
-    _role_required(request, Role.ADMIN, Role.LEADER)
+    require_role(request.user, Role.ADMIN, Role.LEADER)
     snapshot = get_object_or_404(RankingSnapshot.objects.select_related("cycle"), pk=snapshot_id)
     export = exports.rankings_export(snapshot, group=request.GET.get("group") or "", fmt=fmt)
     response = HttpResponse(export.content, content_type=export.content_type)
@@ -147,7 +143,7 @@ def dashboard_export(request, snapshot_id: str, fmt: str):
 @require_POST
 def dashboard_recompute(request):
     """The office recomputes a period now, or stores the final annual result (closed cycle)."""
-    _role_required(request, Role.ADMIN)
+    require_role(request.user, Role.ADMIN)
     cycle = _cycle_from(request)
     period = request.POST.get("period") or "cycle"
     final = request.POST.get("final") == "1"
@@ -163,7 +159,7 @@ def dashboard_recompute(request):
 @login_required
 def dashboard_scorecard(request, snapshot_id: int, agency_code: str):
     """Drill-down: from a total to its components, and from each component to what makes it."""
-    _role_required(request, Role.ADMIN, Role.LEADER)
+    require_role(request.user, Role.ADMIN, Role.LEADER)
     snapshot = get_object_or_404(RankingSnapshot.objects.select_related("cycle"), pk=snapshot_id)
     scorecard = get_object_or_404(Scorecard.objects.select_related("agency", "agency__group"), snapshot=snapshot,
                                   agency__code=agency_code)
@@ -230,7 +226,7 @@ def _count_table(counts: dict, names: dict[str, str]) -> list[tuple[str, list[in
 @login_required
 def agency_scorecard(request):
     """The liaison's own agency: its scorecard in the newest snapshot of the current cycle."""
-    _role_required(request, Role.AGENCY)
+    require_role(request.user, Role.AGENCY)
     cycle = _cycle_from(request)
     snapshot = selectors.snapshot_newest(cycle=cycle)
     scorecard = None
