@@ -36,7 +36,7 @@ def findings_for(user) -> QuerySet[Finding]:
 def review_queue() -> QuerySet[Finding]:
     return (Finding.objects.filter(status=FindingStatus.SUBMITTED, visit__status=VisitStatus.SUBMITTED)
             .select_related("visit__agency", "visit__window", "visit__inspector")
-            .prefetch_related("evidence").order_by("visit__visited_at", "id"))
+            .prefetch_related("visit__evidence").order_by("visit__visited_at", "id"))
 
 
 def evidence_for(user) -> QuerySet[Evidence]:

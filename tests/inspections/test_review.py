@@ -7,7 +7,7 @@ from rectification.models import RectificationNotice
 from scoring.models import ScoreEntry
 from tests.concurrency import run_at_once
 
-from .conftest import jpeg_with_gps
+from .conftest import VISITED, jpeg_with_gps
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +88,19 @@ def test_appeal_found_true_keeps_the_entry(api, client_for, visit, cycle, liaiso
     assert api.post(f"/api/v1/findings/{finding.pk}/adjudicate/", {"verdict": "true"}).json()["appeal_status"] == (
         "rejected")
     assert list(ScoreEntry.objects.values_list("points", flat=True)) == [3]
+
+
+def test_review_queue_costs_the_same_queries_for_many_findings(client, admin, inspector, agency, cycle,
+                                                               django_assert_max_num_queries):
+    for n in range(8):
+        visit = services.visit_create(inspector=inspector, agency=agency, visited_at=VISITED, mode="covert",
+                                      findings=[{"category": "other", "severity": "minor", "description": f"问题{n}"}],
+                                      submit=True)
+        services.evidence_add(visit=visit, upload=jpeg_with_gps())
+    client.force_login(admin)
+    with django_assert_max_num_queries(8):
+        page = client.get("/dashboard/findings/").content.decode()
+    assert page.count("/inspect/evidence/") >= 8 and "问题7" in page
 
 
 def test_review_page_confirms(client, admin, visit, cycle):
