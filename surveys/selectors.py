@@ -15,7 +15,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyGroup, Cycle, Window
@@ -23,7 +24,17 @@ from agencies.scheme import DIMENSIONS
 
 from . import privacy
 from .choices import EvaluatorCategory, ResponseStatus, SurveyKind
-from .models import BallotRating, Invitation, Opinion, RatingMonthly, Response, Survey, count_column, rating_column
+from .models import (
+    Ballot,
+    BallotRating,
+    Invitation,
+    Opinion,
+    RatingMonthly,
+    Response,
+    Survey,
+    count_column,
+    rating_column,
+)
 
 LEVELS = range(1, 6)
 
@@ -189,10 +200,20 @@ def invitation_response_rates(survey: Survey) -> list[CategoryRate]:
                          used=rows.get(c.value, {}).get("used", 0)) for c in EvaluatorCategory]
 
 
+def _count_per_survey(queryset: QuerySet):
+    """A correlated COUNT for each survey row, 0 when there is none."""
+    counts = queryset.filter(survey=OuterRef("pk")).order_by().values("survey").annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(counts), 0)
+
+
 def surveys_for_office() -> QuerySet[Survey]:
-    """Every survey with its counts, for the office's list (one query)."""
+    """Every survey with its counts, for the office's list (one query).
+
+    One counted subquery per kind of row: joining responses, opinions and ballots at once
+    multiplies them (25 k responses × 1.7 k opinions) and took 40 s on the demo city.
+    """
     return (Survey.objects.select_related("cycle").order_by("-opens_at")
-            .annotate(valid=Count("responses", filter=Q(responses__status=ResponseStatus.VALID), distinct=True),
-                      stored=Count("responses", distinct=True),
-                      opinion_count=Count("opinions", distinct=True),
-                      ballot_count=Count("ballots", distinct=True)))
+            .annotate(valid=_count_per_survey(Response.objects.filter(status=ResponseStatus.VALID)),
+                      stored=_count_per_survey(Response.objects.all()),
+                      opinion_count=_count_per_survey(Opinion.objects.all()),
+                      ballot_count=_count_per_survey(Ballot.objects.all())))
