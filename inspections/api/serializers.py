@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from agencies.models import Agency
+from agencies.models import Agency, Window
 
 from ..choices import FindingCategory, Severity, VisitMode
 from ..models import Evidence, Finding, Visit
@@ -30,7 +30,9 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
 class VisitSerializer(serializers.ModelSerializer):
     agency = serializers.SlugRelatedField(slug_field="code", queryset=Agency.objects.filter(active=True))
-    window = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    # Written as a code; answered as a code too (Window's str() would cost a query per visit).
+    window = serializers.SlugRelatedField(slug_field="code", required=False, allow_null=True,
+                                          queryset=Window.objects.all())
     mode = serializers.ChoiceField(choices=VisitMode.choices)
     findings = FindingSerializer(many=True, required=False)
     evidence = EvidenceSerializer(many=True, read_only=True)
@@ -43,20 +45,17 @@ class VisitSerializer(serializers.ModelSerializer):
                   "evidence", "submit"]
         read_only_fields = ["id", "status", "submitted_at"]
 
-    def validate(self, attrs):
-        code = attrs.get("window")
-        attrs["window"] = None
+    def to_internal_value(self, data):
+        # A window code is unique within its agency only: look it up there, not among all windows.
+        code = data.get("window") if hasattr(data, "get") else None
         if code:
-            window = attrs["agency"].windows.filter(code=code).first()
-            if window is None:
-                raise serializers.ValidationError({"window": f"该机关没有编码为 {code} 的窗口"})
-            attrs["window"] = window
+            data = {**data, "window": None}
+        attrs = super().to_internal_value(data)
+        if code:
+            attrs["window"] = attrs["agency"].windows.filter(code=code).first()
+            if attrs["window"] is None:
+                raise serializers.ValidationError({"window": [f"该机关没有编码为 {code} 的窗口"]})
         return attrs
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["window"] = instance.window.code if instance.window else None
-        return data
 
 
 class ReviewSerializer(serializers.Serializer):

@@ -23,6 +23,18 @@ def test_inspector_posts_a_visit_with_findings(client_for, inspector, agency):
     assert all(isinstance(f["id"], int) for f in body["findings"])
 
 
+def test_visit_list_costs_the_same_queries_for_many_visits(client_for, inspector, agency,
+                                                           django_assert_max_num_queries):
+    from tests.factories import WindowFactory
+
+    window = WindowFactory(agency=agency, code="w9")
+    for _ in range(6):
+        client_for(inspector).post("/api/v1/visits/", {**VISIT, "window": "w9"}, format="json")
+    with django_assert_max_num_queries(8):
+        body = client_for(inspector).get("/api/v1/visits/").json()
+    assert body["count"] == 6 and all(v["window"] == window.code for v in body["results"])
+
+
 def test_draft_then_list_own_visits_only(client_for, inspector, other_inspector, agency):
     mine = client_for(inspector).post("/api/v1/visits/", {**VISIT, "submit": False}, format="json").json()
     client_for(other_inspector).post("/api/v1/visits/", VISIT, format="json")
