@@ -20,3 +20,4 @@ class Outcome(models.TextChoices):
     COMMENDED = "commended", _("表彰")
     WARNED = "warned", _("谈话提醒")
     NONE = "none", "—"
+    UNRATED = "unrated", _("暂不排名")

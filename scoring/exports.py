@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
+from django.db.models import F
 from django.utils import translation
 from django.utils.timezone import localtime
 
@@ -72,7 +73,8 @@ def scorecards_exported(snapshot: RankingSnapshot, *, group: str = "") -> list[S
     """The snapshot's scorecards in the order the dashboard shows them (of one group when given)."""
     scorecards = scorecards_of(snapshot)
     if group:
-        scorecards = scorecards.filter(group_code=group).order_by("rank_in_group", "agency__code")
+        scorecards = scorecards.filter(group_code=group).order_by(F("rank_in_group").asc(nulls_last=True),
+                                                                  "agency__code")
     return list(scorecards)
 
 

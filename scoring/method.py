@@ -49,13 +49,17 @@ from agencies.scheme import DEFAULT_SCHEME
 # 3: the intervals draw the sum of an exactly redrawn cell from its exact distribution (one
 #    uniform per cell and draw) instead of redrawing its counts: the same distribution, other
 #    random numbers, so the interval bounds of a snapshot may move by their Monte Carlo error.
-METHOD_VERSION = "3"
+# 4: only rated agencies take a rank and count in N; the others are `unrated` with null ranks.
+METHOD_VERSION = "4"
 
 LEVELS = (1, 2, 3, 4, 5)
 PUBLIC_SURVEY, APPRAISAL, ORGANIZATIONAL, INSPECTION = "public_survey", "appraisal", "organizational", "inspection"
 COMPONENT_ORDER = (PUBLIC_SURVEY, APPRAISAL, ORGANIZATIONAL, INSPECTION)
 
-WARNED, COMMENDED, NONE = "warned", "commended", "none"
+WARNED, COMMENDED, NONE, UNRATED = "warned", "commended", "none", "unrated"
+# The components that are evidence about an agency: with none of them it is not rated (DESIGN.md
+# "Rated agencies only"); the inspection component's default 100 says nothing about good conduct.
+RATING_COMPONENTS = (PUBLIC_SURVEY, APPRAISAL, ORGANIZATIONAL)
 # Why a component was left out of the base: machine code -> Chinese label shown on the scorecard.
 REASONS: dict[str, str] = {"no_window": "无服务窗口", "no_data": "暂无数据"}
 
@@ -148,7 +152,8 @@ class Scorecard:
     string ("87.13"), as the API does. `bonus` is the counted bonus min(B, bonus_cap),
     `bonus_booked` the net bonus B in the ledger. The interval fields stay None until
     `with_intervals`; `rank_low` is the best (smallest) rank of the interval and
-    `rank_high` the worst.
+    `rank_high` the worst. An agency that is not `rated` (no public_survey, appraisal or
+    organizational data) has no ranks and no rank intervals (None) and the outcome `unrated`.
     """
 
     agency: str
@@ -160,9 +165,10 @@ class Scorecard:
     deduction: Decimal
     veto: bool
     total: Decimal
-    rank_overall: int
-    rank_in_group: int
+    rank_overall: int | None
+    rank_in_group: int | None
     outcome: str
+    rated: bool = True
     total_low: Decimal | None = None
     total_high: Decimal | None = None
     rank_low: int | None = None
@@ -184,6 +190,7 @@ class Scorecard:
             "rank_overall": self.rank_overall,
             "rank_in_group": self.rank_in_group,
             "outcome": self.outcome,
+            "rated": self.rated,
             "total_low": _text(self.total_low),
             "total_high": _text(self.total_high),
             "rank_low": self.rank_low,
@@ -397,6 +404,7 @@ class _Prepared:
     sample_sizes: dict[str, list[int]]  # component -> n shown on the scorecard (ratings, ballots, indicators, entries)
     bonus_booked: list[Fraction]
     deduction: list[Fraction]
+    rated: np.ndarray  # (A,) bool: at least one of RATING_COMPONENTS has data (is included)
 
 
 def _prepare(agencies: Sequence[AgencyInput], scheme: Mapping | None) -> _Prepared:
@@ -445,6 +453,8 @@ def _prepare(agencies: Sequence[AgencyInput], scheme: Mapping | None) -> _Prepar
         sample_sizes=sample_sizes,
         bonus_booked=[_exact(a.bonus) for a in ordered],
         deduction=[_exact(a.deduction) for a in ordered],
+        rated=np.array([any(reasons[name][i] is None for name in RATING_COMPONENTS) for i in range(len(ordered))],
+                       dtype=bool),
     )
 
 
@@ -528,9 +538,33 @@ def _components(prepared: _Prepared, i: int, weight_sum: Fraction) -> dict[str, 
     return components
 
 
-def _outcome(veto: bool, rank: int, group_rank: int, count: int, s: _Scheme) -> str:
-    # Warned first: a veto or a bottom rank bars commendation even at the top of a group.
-    if veto or rank > count - s.warn_bottom:
+def _rated_ranks(values: np.ndarray, groups: Sequence[str], rated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Overall and in-group competition ranks along the last axis, among the rated columns only.
+
+    Unrated columns get rank 0 (no rank): they neither take a place nor push a rated agency down.
+    """
+    overall = np.zeros(values.shape, dtype=np.int64)
+    in_group = np.zeros(values.shape, dtype=np.int64)
+    columns = np.flatnonzero(rated)
+    if len(columns):
+        subset = values[..., columns]
+        overall[..., columns] = _competition_ranks(subset)
+        in_group[..., columns] = _group_ranks(subset, [groups[c] for c in columns])
+    return overall, in_group
+
+
+def _outcome(veto: bool, rank: int | None, group_rank: int | None, count: int, s: _Scheme) -> str:
+    """The outcome of one agency; `count` is N, the number of rated agencies, and rank None means unrated.
+
+    A veto (一票否决) is warned whether or not the agency is rated: it is the office's finding of a
+    serious incident, not a place in the ranking, and it bars commendation.
+    """
+    if veto:
+        return WARNED
+    if rank is None or group_rank is None:
+        return UNRATED
+    # Warned first: a bottom rank bars commendation even at the top of a group.
+    if rank > count - s.warn_bottom:
         return WARNED
     if group_rank <= s.commend_group_top or rank <= s.commend_overall_top:
         return COMMENDED
@@ -540,7 +574,7 @@ def _outcome(veto: bool, rank: int, group_rank: int, count: int, s: _Scheme) -> 
 def compute(agencies: Sequence[AgencyInput], scheme: Mapping | None) -> list[Scorecard]:
     """Score, rank and judge every agency of one computation (one cycle and period).
 
-    Returns the scorecards ordered by overall rank, then code; the result depends only
+    Returns the scorecards ordered by overall rank (unrated agencies last), then code; the result depends only
     on the set of inputs, not on their order. Raises ValueError for duplicate codes,
     unknown dimension or category codes, levels outside 1..5 and negative counts.
     """
@@ -582,17 +616,24 @@ def _compute(prepared: _Prepared) -> list[Scorecard]:
             "total": round_half_up(total),
         })
 
-    # Ranks on the rounded totals, as integer cents: exact, and ties are true ties.
+    # Ranks on the rounded totals, as integer cents: exact, and ties are true ties. Only rated
+    # agencies take a rank, and N (the count behind warn_bottom) counts them alone.
     cents = np.array([[int(row["total"].scaleb(2)) for row in rows]], dtype=np.int64)
-    overall = _competition_ranks(cents)[0].tolist()
-    in_group = _group_ranks(cents, [a.group for a in prepared.agencies])[0].tolist()
-    cards = [
-        Scorecard(**row, rank_overall=rank, rank_in_group=group_rank,
-                  outcome=_outcome(row["veto"], rank, group_rank, len(rows), s))
-        for row, rank, group_rank in zip(rows, overall, in_group, strict=True)
-    ]
-    cards.sort(key=lambda card: (card.rank_overall, card.agency))
+    overall, in_group = _rated_ranks(cents, [a.group for a in prepared.agencies], prepared.rated)
+    rated_count = int(prepared.rated.sum())
+    cards = []
+    for row, rank, group_rank, rated in zip(rows, overall[0].tolist(), in_group[0].tolist(),
+                                            prepared.rated.tolist(), strict=True):
+        rank, group_rank = (rank, group_rank) if rated else (None, None)
+        cards.append(Scorecard(**row, rank_overall=rank, rank_in_group=group_rank, rated=rated,
+                               outcome=_outcome(row["veto"], rank, group_rank, rated_count, s)))
+    cards.sort(key=_card_order)
     return cards
+
+
+def _card_order(card: Scorecard) -> tuple:
+    """Rated agencies by overall rank, then the unrated ones; code breaks ties."""
+    return (card.rank_overall is None, card.rank_overall or 0, card.agency)
 
 
 # --------------------------------------------------------------------------- intervals
@@ -936,8 +977,7 @@ def _with_intervals(cards: list[Scorecard], prepared: _Prepared, *, draws: int, 
     totals = np.clip(base + counted_bonus - deduction, 0.0, float(_HUNDRED + s.bonus_cap))  # (draws, A)
 
     cents = np.rint(totals * 100).astype(np.int64)
-    overall = _competition_ranks(cents)
-    in_group = _group_ranks(cents, [a.group for a in prepared.agencies])
+    overall, in_group = _rated_ranks(cents, [a.group for a in prepared.agencies], prepared.rated)
     low, high = np.percentile(totals, [2.5, 97.5], axis=0)
     rank_low, rank_high = (np.percentile(overall, 2.5, axis=0, method="lower"),
                            np.percentile(overall, 97.5, axis=0, method="higher"))
@@ -946,10 +986,15 @@ def _with_intervals(cards: list[Scorecard], prepared: _Prepared, *, draws: int, 
     updated = {}
     for i, code in enumerate(codes):
         card = by_code[code]
+        total_low = min(round_half_up(float(low[i])), card.total)
+        total_high = max(round_half_up(float(high[i])), card.total)
+        if card.rank_overall is None or card.rank_in_group is None:  # unrated: no rank, so no rank interval
+            updated[code] = dataclasses.replace(card, total_low=total_low, total_high=total_high)
+            continue
         updated[code] = dataclasses.replace(
             card,
-            total_low=min(round_half_up(float(low[i])), card.total),
-            total_high=max(round_half_up(float(high[i])), card.total),
+            total_low=total_low,
+            total_high=total_high,
             rank_low=min(int(rank_low[i]), card.rank_overall),
             rank_high=max(int(rank_high[i]), card.rank_overall),
             rank_in_group_low=min(int(group_low[i]), card.rank_in_group),

@@ -175,8 +175,9 @@ class Scorecard(AppendOnlyModel):
     agency = models.ForeignKey(Agency, models.PROTECT, related_name="scorecards", verbose_name=_("机关"))
     group_code = models.CharField(_("分组"), max_length=40)
     total = models.DecimalField(_("总分"), max_digits=7, decimal_places=2)
-    rank_overall = models.PositiveIntegerField(_("总排名"))
-    rank_in_group = models.PositiveIntegerField(_("组内排名"))
+    # Null for an unrated agency (暂不排名): no public_survey, appraisal or organizational data.
+    rank_overall = models.PositiveIntegerField(_("总排名"), null=True, blank=True)
+    rank_in_group = models.PositiveIntegerField(_("组内排名"), null=True, blank=True)
     outcome = models.CharField(_("结果"), max_length=10, choices=Outcome.choices, default=Outcome.NONE)
     veto = models.BooleanField(_("一票否决"), default=False)
     card = models.JSONField(_("计分明细"), encoder=DjangoJSONEncoder)
@@ -185,7 +186,7 @@ class Scorecard(AppendOnlyModel):
     class Meta:
         verbose_name = _("计分卡")
         verbose_name_plural = _("计分卡")
-        ordering = ["snapshot", "rank_overall", "agency__code"]
+        ordering = ["snapshot", models.F("rank_overall").asc(nulls_last=True), "agency__code"]
         constraints = [models.UniqueConstraint(fields=["snapshot", "agency"], name="scorecard_unique_per_snapshot")]
 
     def __str__(self):

@@ -48,6 +48,11 @@ def ranking_row(scorecard: Scorecard) -> dict[str, Any]:
     }
 
 
+def group_order(row: dict[str, Any]) -> tuple:
+    """Sort key of rows within a group: by rank in group, unrated agencies (no rank) last, then code."""
+    return (row["rank_in_group"] is None, row["rank_in_group"] or 0, row["agency"])
+
+
 def ranking_payload(snapshot: RankingSnapshot, scorecards: Iterable[Scorecard]) -> dict[str, Any]:
     return {
         "snapshot": snapshot.pk,

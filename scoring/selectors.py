@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
 from agencies.access import has_role, is_admin, scope
 from agencies.choices import CycleStatus, Role
@@ -168,8 +168,9 @@ def snapshot_periods(*, cycle: Cycle) -> list[str]:
 
 
 def scorecards_of(snapshot: RankingSnapshot) -> QuerySet[Scorecard]:
+    """A snapshot's scorecards in rank order; unrated agencies (no rank) last."""
     return (Scorecard.objects.filter(snapshot=snapshot).select_related("agency", "agency__group")
-            .order_by("rank_overall", "agency__code"))
+            .order_by(F("rank_overall").asc(nulls_last=True), "agency__code"))
 
 
 def rankings_visible(user, cycle: Cycle) -> bool:

@@ -20,7 +20,7 @@ from conduct_eval.errors import ConflictError
 
 from . import exports, selectors, services
 from .models import Indicator, RankingSnapshot, Scorecard
-from .rankings import ranking_row
+from .rankings import group_order, ranking_row
 
 # The method's reasons for leaving a component out (scoring/method.py REASONS): the cards store them
 # in Chinese, the pages translate them.
@@ -103,7 +103,7 @@ def dashboard(request):
     rows = _table_rows(snapshot)
     group = request.GET.get("group") or ""
     if group:
-        rows = sorted((r for r in rows if r["group"] == group), key=lambda r: (r["rank_in_group"], r["agency"]))
+        rows = sorted((r for r in rows if r["group"] == group), key=group_order)
     return render(request, "scoring/dashboard.html", {
         "cycle": cycle, "cycles": Cycle.objects.order_by("-starts_on"), "periods": periods,
         "snapshot": snapshot, "rows": rows, "group": group, "totals_chart": _totals_chart(rows),
@@ -252,7 +252,7 @@ def public_results(request):
         by_group = {code: [] for code in names}
         for row in rows:
             by_group.setdefault(row["group"], []).append(row)
-        groups = [(code, names.get(code, code), sorted(members, key=lambda r: (r["rank_in_group"], r["agency"])))
+        groups = [(code, names.get(code, code), sorted(members, key=group_order))
                   for code, members in by_group.items() if members]
         for row in rows:
             row["group_name"] = names.get(row["group"], row["group"])

@@ -148,9 +148,10 @@ class RankingRowSerializer(serializers.Serializer):
     deduction = _number()
     veto = serializers.BooleanField()
     total = serializers.DecimalField(max_digits=7, decimal_places=2)
-    rank_overall = serializers.IntegerField()
-    rank_in_group = serializers.IntegerField()
-    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    rank_overall = serializers.IntegerField(allow_null=True, help_text="总排名；暂不排名（unrated）时为 null")
+    rank_in_group = serializers.IntegerField(allow_null=True, help_text="组内排名；暂不排名（unrated）时为 null")
+    outcome = serializers.ChoiceField(choices=Outcome.choices,
+                                      help_text="commended 表彰、warned 谈话提醒、none 或 unrated 暂不排名")
     base = _number()
     bonus_booked = _number(help_text="台账中的净加分 B")
     total_low = _number(help_text="总分 95% 区间下限")

@@ -9,6 +9,7 @@ from rectification.models import CommendationList, Notification, RectificationNo
 from scoring.models import ScoreEntry
 from scoring.services import score_entry_book, snapshot_compute
 from tests.factories import AgencyFactory, CycleFactory
+from tests.scoring.factories import rate_fully
 
 from .conftest import aware
 
@@ -45,6 +46,7 @@ def test_final_ranking_publishes_commendations_and_warns_the_bottom_three(
         agency, other_agency, group, cycle, leader, mailable, django_capture_on_commit_callbacks):
     extra = [AgencyFactory(code=f"x{i}", group=group, leader_account=leader) for i in range(3)]
     agencies = [agency, other_agency, *extra]
+    rate_fully(cycle, *agencies)
     for points, a in zip([1, 2, 3], [other_agency, *extra[:2]], strict=True):
         score_entry_book(cycle=cycle, agency=a, kind="deduction", points=points, reason="媒体曝光")
     cycle.status = CycleStatus.CLOSED

@@ -17,6 +17,16 @@ class IndicatorFactory(factory.django.DjangoModelFactory):
     assessor_unit = "市委组织部"
 
 
+def rate_fully(cycle, *agencies, code="rated"):
+    """Full marks on one organizational indicator: the agencies are rated (DESIGN.md) and their base stays 100."""
+    from scoring.services import assessment_put
+
+    indicator = IndicatorFactory(cycle=cycle, code=code, max_points=10)
+    for agency in agencies:
+        assessment_put(indicator=indicator, agency=agency, points=10)
+    return indicator
+
+
 def card_of(agency, *, total, rank, rank_in_group, outcome="none", veto=False):
     """A scorecard's JSON as the method gives it (for page tests that need no recompute)."""
     component = {"score": 80, "weight": 30, "weight_share": 0.3, "n": 12, "included": True, "reason": "",

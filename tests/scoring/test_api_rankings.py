@@ -6,6 +6,8 @@ from scoring.models import AppendOnlyError, RankingSnapshot, Scorecard
 from scoring.services import score_entry_book, score_entry_reverse, snapshot_compute
 from scoring.signals import final_snapshot_published
 
+from .factories import rate_fully
+
 pytestmark = pytest.mark.django_db
 
 ROW_KEYS = {"agency", "group", "components", "bonus", "deduction", "total", "rank_overall", "rank_in_group",
@@ -30,8 +32,24 @@ def test_recompute_answers_202_and_rankings_have_the_contracts_shape(api, cycle,
     inspection = rows["gaj"]["components"]["inspection"]
     assert {"score", "weight", "n", "included"} <= set(inspection)
     assert inspection == {**inspection, "score": 97, "weight": 20, "n": 1, "included": True}
-    assert rows["scjgj"]["rank_overall"] == 1 and rows["gaj"]["rank_overall"] == 2
+    # Nothing but the inspection component (whose default is 100): neither agency is rated yet.
+    assert [(rows[c]["rank_overall"], rows[c]["rank_in_group"], rows[c]["outcome"]) for c in ("scjgj", "gaj")] == [
+        (None, None, "unrated")] * 2
+    assert rows["scjgj"]["total"] == 100 and rows["gaj"]["total"] == 97
     assert rows["gaj"]["components"]["public_survey"]["included"] is False  # no responses yet
+
+
+def test_only_rated_agencies_take_ranks(api, cycle, agency, other_agency, admin, django_capture_on_commit_callbacks):
+    from scoring.services import assessment_put, indicator_create
+
+    indicator = indicator_create(cycle=cycle, code="zz", name="制度建设", max_points=10, assessor_unit="组织部")
+    assessment_put(indicator=indicator, agency=agency, points=6, actor=admin)
+    recompute(api, cycle, django_capture_on_commit_callbacks, period="cycle")
+    rows = {row["agency"]: row for row in api.get(f"/api/v1/cycles/{cycle.code}/rankings/").json()["rows"]}
+    # gaj (rated, 60 × 20 + 100 × 20 over 40 = 80) is 1st of N = 1; scjgj (100 from the default alone) has no rank.
+    assert (rows["gaj"]["rank_overall"], rows["gaj"]["rank_in_group"], rows["gaj"]["total"]) == (1, 1, 80)
+    assert (rows["scjgj"]["rank_overall"], rows["scjgj"]["outcome"]) == (None, "unrated")
+    assert list(rows) == ["gaj", "scjgj"]  # ranked first, unrated last
 
 
 def test_without_period_the_newest_snapshot_answers(api, cycle, agency, django_capture_on_commit_callbacks):
@@ -94,6 +112,7 @@ def test_snapshots_are_immutable(cycle, agency):
 
 
 def test_scorecards_carry_intervals_and_inputs(cycle, agency):
+    rate_fully(cycle, agency)
     card = snapshot_compute(cycle=cycle).scorecards.get()
     assert card.card["total_low"] is not None and card.card["rank_high"] is not None
     assert card.inputs["code"] == "gaj" and card.inputs["inspection_n"] == 0

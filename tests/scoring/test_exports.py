@@ -17,11 +17,11 @@ from surveys.services import response_submit
 from tests.factories import AgencyFactory, AgencyGroupFactory
 
 from .conftest import aware
-from .factories import snapshot_with
+from .factories import rate_fully, snapshot_with
 
 pytestmark = pytest.mark.django_db
 
-OUTCOME_LABELS = {"commended": "表彰", "warned": "谈话提醒", "none": "—"}
+OUTCOME_LABELS = {"commended": "表彰", "warned": "谈话提醒", "none": "—", "unrated": "暂不排名"}
 COMPONENT_LABELS = {"public_survey": "网上民评", "appraisal": "年度评议", "organizational": "组织考评",
                     "inspection": "明察暗访"}
 
@@ -43,6 +43,7 @@ def computed(cycle, agency, other_agency):
     score_entry_book(cycle=cycle, agency=other_agency, kind="deduction", points="0.5", reason="媒体曝光")
     score_entry_book(cycle=cycle, agency=fgw, kind="inspection", points=3, reason="暗访发现")
     score_entry_book(cycle=cycle, agency=fgw, kind="veto", points=0, reason="重大责任事故")
+    rate_fully(cycle, fgw)
     return snapshot_compute(cycle=cycle, period="2026-Q2")
 
 
@@ -56,12 +57,19 @@ def api_rows(client_for, user, cycle, period):
     return body["rows"]
 
 
+def rank_of(cell):
+    """A rank cell read back: empty (CSV "", XLSX None, pandas NaN) for an unrated agency."""
+    if cell is None or cell == "" or (isinstance(cell, float) and cell != cell):
+        return None
+    return int(cell)
+
+
 def assert_same_as_api(records, rows):
     """Every exported record carries the API row's total, ranks, outcome, bonus, deduction and components."""
     assert [r["机关编码"] for r in records] == [row["agency"] for row in rows]
     for record, row in zip(records, rows, strict=True):
         assert Decimal(str(record["总分"])) == Decimal(str(row["total"]))
-        assert int(record["总名次"]) == row["rank_overall"] and int(record["组内名次"]) == row["rank_in_group"]
+        assert rank_of(record["总名次"]) == row["rank_overall"] and rank_of(record["组内名次"]) == row["rank_in_group"]
         assert record["结果"] == OUTCOME_LABELS[row["outcome"]]
         assert Decimal(str(record["加分"])) == Decimal(str(row["bonus"]))
         assert Decimal(str(record["减分"])) == Decimal(str(row["deduction"]))

@@ -113,16 +113,53 @@ def test_worked_example_components_and_totals():
 
 def test_worked_example_ranks_and_outcomes():
     cards = compute(EXAMPLE, EXAMPLE_SCHEME)
-    # Overall: b1 94.29 (1), a1 85.56 (2), d1 = e1 85.00 (3, 3), c1 0 (5 — the 4 is skipped).
-    # In g1: b1 1, a1 2. In g2: d1 = e1 (1, 1), c1 3.
-    # b1 is warned by its veto although it leads; c1 by rank 5 > N − 1; d1, e1 lead g2: commended.
-    assert [(c.agency, c.rank_overall, c.rank_in_group, c.outcome) for c in cards] == [
-        ("b1", 1, 1, "warned"),
-        ("a1", 2, 2, "none"),
-        ("d1", 3, 1, "commended"),
-        ("e1", 3, 1, "commended"),
-        ("c1", 5, 3, "warned"),
+    # c1 has nothing but the inspection default: not rated, so no rank and N = 4.
+    # Overall: b1 94.29 (1), a1 85.56 (2), d1 = e1 85.00 (3, 3). In g1: b1 1, a1 2. In g2: d1 = e1 (1, 1).
+    # b1 is warned by its veto although it leads; nobody's rank is > N − 1 = 3; d1, e1 lead g2: commended.
+    assert [(c.agency, c.rank_overall, c.rank_in_group, c.outcome, c.rated) for c in cards] == [
+        ("b1", 1, 1, "warned", True),
+        ("a1", 2, 2, "none", True),
+        ("d1", 3, 1, "commended", True),
+        ("e1", 3, 1, "commended", True),
+        ("c1", None, None, "unrated", False),
     ]
+
+
+def test_an_agency_with_only_the_inspection_default_is_unrated_and_ranks_nobody_down():
+    # "x" would lead with 100 from the inspection default alone; it takes no rank, and N counts a and b only.
+    agencies = [
+        AgencyInput(code="x", group="g", has_service_window=True),
+        AgencyInput(code="a", group="g", has_service_window=False, appraisal_counts={"citizen": {5: 1}}),
+        AgencyInput(code="b", group="g", has_service_window=False, assessment_points=D("10"),
+                    assessment_max=D("20"), assessment_n=1),
+    ]
+    cards = by_code(compute(agencies, scheme(warn_bottom=1)))
+    assert (cards["x"].total, cards["x"].rank_overall, cards["x"].rank_in_group, cards["x"].outcome) == (
+        D("100.00"), None, None, "unrated")
+    assert (cards["a"].rank_overall, cards["a"].outcome) == (1, "commended")
+    assert (cards["b"].rank_overall, cards["b"].rank_in_group, cards["b"].outcome) == (2, 2, "warned")
+    intervals = by_code(with_intervals(list(cards.values()), agencies, scheme(warn_bottom=1), draws=40))
+    assert (intervals["x"].rank_low, intervals["x"].rank_high, intervals["x"].rank_in_group_low) == (None, None, None)
+    assert intervals["x"].total_low == intervals["x"].total_high == D("100.00")
+    assert 1 <= intervals["a"].rank_low <= intervals["a"].rank_high <= 2
+    data = json.loads(json.dumps(intervals["x"].to_dict()))
+    assert (data["rank_overall"], data["outcome"], data["rated"]) == (None, "unrated", False)
+
+
+def test_a_window_without_ratings_is_not_evidence():
+    # public_survey left out for want of a window, no appraisal, no assessment: unrated, whatever bonus it has.
+    agency = AgencyInput(code="w", group="g", has_service_window=False, public_counts={"fees": {5: 9}},
+                         bonus=D("5"))
+    [card] = compute([agency], DEFAULT_SCHEME)
+    assert (card.rated, card.outcome, card.rank_overall) == (False, "unrated", None)
+
+
+def test_a_vetoed_agency_is_warned_even_unrated():
+    vetoed = AgencyInput(code="v", group="g", has_service_window=False, veto=True)
+    rated = AgencyInput(code="r", group="g", has_service_window=False, appraisal_counts={"deputy": {3: 1}})
+    cards = by_code(compute([vetoed, rated], scheme(warn_bottom=0)))
+    assert (cards["v"].outcome, cards["v"].rank_overall) == ("warned", None)
+    assert (cards["r"].outcome, cards["r"].rank_overall) == ("commended", 1)
 
 
 def test_worked_example_inclusion_shares_and_samples():
@@ -226,8 +263,18 @@ def test_bad_inputs_are_refused():
 
 def test_fewer_agencies_than_warn_bottom_are_all_warned():
     # DESIGN.md literally: warned when rank > N − warn_bottom; with N = 2 and warn_bottom = 3 that is everyone.
-    cards = compute([AgencyInput(code=c, group="g", has_service_window=False) for c in "ab"], DEFAULT_SCHEME)
+    cards = compute([AgencyInput(code=c, group="g", has_service_window=False, appraisal_counts={"deputy": {5: 1}})
+                     for c in "ab"], DEFAULT_SCHEME)
     assert {c.outcome for c in cards} == {"warned"}
+
+
+def is_rated(agency: AgencyInput) -> bool:
+    """DESIGN.md's rated, computed independently: some public_survey, appraisal or organizational data."""
+    public = agency.has_service_window and any(
+        n for by_level in agency.public_counts.values() for n in by_level.values())
+    appraisal = any(n for by_level in agency.appraisal_counts.values() for n in by_level.values())
+    organizational = agency.assessment_max is not None and agency.assessment_max > 0
+    return bool(public or appraisal or organizational)
 
 
 # --------------------------------------------------------------------------- properties
@@ -298,7 +345,9 @@ def test_a_component_without_data_weighs_as_nothing(agencies, points_given):
     zero = scheme(weights={**DEFAULT_SCHEME["weights"], "organizational": 0})
     a, b = by_code(compute(without, DEFAULT_SCHEME)), by_code(compute(weightless, zero))
     for code, card in a.items():
-        assert (card.base, card.total, card.rank_overall) == (b[code].base, b[code].total, b[code].rank_overall)
+        # Ranks may differ: an assessment is data, so it makes an agency rated even at weight 0.
+        assert (card.base, card.total) == (b[code].base, b[code].total)
+        assert b[code].rated
         assert b[code].components["organizational"].included
         assert b[code].components["organizational"].weight_share == D("0.0000")
 
@@ -318,15 +367,26 @@ def test_an_entry_and_its_reversal_are_no_entry(agencies, points_booked):
 def test_totals_stay_in_range_and_ties_share_a_rank(agencies):
     cards = compute(agencies, DEFAULT_SCHEME)
     cap = DEFAULT_SCHEME["bonus_cap"]
+    inputs = {a.code: a for a in agencies}
+    rated = [card for card in cards if is_rated(inputs[card.agency])]
     for card in cards:
         assert 0 <= card.total <= 100 + cap
-        # competition ranking: 1 + the number of strictly better totals (so 1, 2, 2, 4)
-        assert card.rank_overall == 1 + sum(other.total > card.total for other in cards)
-        peers = [other for other in cards if other.group == card.group]
-        assert card.rank_in_group == 1 + sum(other.total > card.total for other in peers)
+        assert card.rated == is_rated(inputs[card.agency])
         if card.veto:
             assert card.outcome == "warned"
-    assert [c.rank_overall for c in cards] == sorted(c.rank_overall for c in cards)
+        if not card.rated:
+            assert card.rank_overall is None and card.rank_in_group is None
+            assert card.outcome in ("unrated", "warned") and (card.outcome == "warned") == card.veto
+            continue
+        # competition ranking among the rated: 1 + the number of strictly better totals (so 1, 2, 2, 4)
+        assert card.rank_overall == 1 + sum(other.total > card.total for other in rated)
+        peers = [other for other in rated if other.group == card.group]
+        assert card.rank_in_group == 1 + sum(other.total > card.total for other in peers)
+        bottom = card.rank_overall > len(rated) - DEFAULT_SCHEME["warn_bottom"]
+        assert (card.outcome == "warned") == (card.veto or bottom)
+    # the rated come first, in rank order; the unrated after them
+    assert [c.rank_overall for c in cards[:len(rated)]] == sorted(c.rank_overall for c in rated)
+    assert all(c.rank_overall is None for c in cards[len(rated):])
 
 
 @FAST
@@ -347,9 +407,14 @@ def test_intervals_contain_the_official_figures_and_repeat(agencies, seed):
     cards = compute(agencies, DEFAULT_SCHEME)
     first = with_intervals(cards, agencies, DEFAULT_SCHEME, draws=80, seed=seed)
     assert first == with_intervals(cards, agencies, DEFAULT_SCHEME, draws=80, seed=seed)
+    rated = sum(card.rated for card in first)
     for card in first:
         assert card.total_low <= card.total <= card.total_high
-        assert 1 <= card.rank_low <= card.rank_overall <= card.rank_high <= len(cards)
+        assert card.total_high <= 100 + DEFAULT_SCHEME["bonus_cap"]
+        if not card.rated:
+            assert (card.rank_low, card.rank_high, card.rank_in_group_low, card.rank_in_group_high) == (None,) * 4
+            continue
+        assert 1 <= card.rank_low <= card.rank_overall <= card.rank_high <= rated
         assert card.rank_in_group_low <= card.rank_in_group <= card.rank_in_group_high
         assert card.total_high <= 100 + DEFAULT_SCHEME["bonus_cap"]
 
