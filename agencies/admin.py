@@ -1,7 +1,13 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from conduct_eval.errors import ConflictError
+
+from . import services
+from .choices import CycleStatus
 from .models import Agency, AgencyGroup, Cycle, User, Window
 
 admin.site.site_header = _("机关作风评议系统 · 管理")
@@ -36,10 +42,70 @@ class WindowAdmin(admin.ModelAdmin):
     list_select_related = ["agency"]
 
 
+class CycleAdminForm(forms.ModelForm):
+    """A new cycle starts as a draft or open; the scheme of a closed or published cycle is refused here too."""
+
+    class Meta:
+        model = Cycle
+        fields = ["code", "name", "starts_on", "ends_on", "status", "scheme"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "status" in self.fields:
+            self.fields["status"].choices = [(value, label) for value, label in CycleStatus.choices
+                                             if value in (CycleStatus.DRAFT, CycleStatus.OPEN)]
+
+    def clean_scheme(self):
+        scheme = self.cleaned_data.get("scheme")
+        if self.instance.pk and self.instance.is_locked and scheme != self.instance.scheme:
+            raise ValidationError(_("评议周期已结束，评分方案不可再修改"))
+        return scheme
+
+
+def _status_action(status: str, description):
+    """An admin action moving the selected cycles to `status` through the state machine's one service."""
+
+    def action(modeladmin, request, queryset):
+        for cycle in queryset.order_by("code"):
+            try:
+                services.cycle_status_change(cycle=cycle, status=status, actor=request.user)
+            except ConflictError as exc:
+                modeladmin.message_user(request, f"{cycle.code}：{exc}", messages.ERROR)
+            else:
+                modeladmin.message_user(request, f"{cycle.code}：{CycleStatus(status).label}", messages.SUCCESS)
+
+    action.__name__ = f"cycle_to_{status}"
+    return admin.action(description=description)(action)
+
+
 @admin.register(Cycle)
 class CycleAdmin(admin.ModelAdmin):
+    """Status is read-only on a cycle's page: it moves only by the actions, through `cycle_status_change`."""
+
+    form = CycleAdminForm
     list_display = ["code", "name", "starts_on", "ends_on", "status"]
     list_filter = ["status"]
+    actions = [
+        _status_action(CycleStatus.OPEN, _("开放（草稿→进行中，或已结束→重新开放）")),
+        _status_action(CycleStatus.CLOSED, _("结束评议周期")),
+        _status_action(CycleStatus.PUBLISHED, _("公布评议结果")),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["status", "scheme"] if obj.is_locked else ["status"]
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
+        if not change:
+            saved = services.cycle_create(code=obj.code, name=obj.name, starts_on=obj.starts_on, ends_on=obj.ends_on,
+                                          status=obj.status, scheme=obj.scheme)
+        else:
+            data.pop("code", None)
+            data.pop("status", None)
+            saved = services.cycle_update(cycle=obj, **data) if data else obj
+        obj.pk = saved.pk
 
 
 @admin.register(User)

@@ -15,9 +15,9 @@ from django.db import IntegrityError, transaction
 
 from conduct_eval.errors import ConflictError
 
-from .choices import Role
+from .choices import CycleStatus, Role
 from .models import Agency, AgencyGroup, Cycle, User, Window
-from .scheme import normalize_scheme
+from .scheme import SchemeError, normalize_scheme
 
 
 def _save(obj):
@@ -63,25 +63,93 @@ def window_create(*, agency: Agency, code: str, name: str, location: str = "") -
     return _save(Window(agency=agency, code=code, name=name, location=location))
 
 
+# The cycle's state machine (DESIGN.md "Cycle"): forward only, one step at a time, except that a
+# closed cycle may go back to open until its final snapshot exists; published never moves.
+CYCLE_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    CycleStatus.DRAFT: (CycleStatus.OPEN,),
+    CycleStatus.OPEN: (CycleStatus.CLOSED,),
+    CycleStatus.CLOSED: (CycleStatus.PUBLISHED, CycleStatus.OPEN),
+    CycleStatus.PUBLISHED: (),
+}
+_CREATE_STATUSES = (CycleStatus.DRAFT, CycleStatus.OPEN)
+
+
+def _status_label(status: str) -> str:
+    return str(CycleStatus(status).label) if status in CycleStatus.values else status
+
+
+def cycle_has_final(cycle: Cycle) -> bool:
+    """Whether the cycle's final annual snapshot exists (read through the reverse relation: no scoring import)."""
+    return cycle.snapshots.filter(final=True).exists()
+
+
+def cycle_refuse_locked(cycle: Cycle | None, what: str = "登记") -> None:
+    """409 when `cycle` is closed or published: entries, assessments, visits and notices are refused then.
+
+    The status is read from the database, not from the object handed in, so a cycle closed a moment
+    ago by another request is not written into on a stale copy.
+    """
+    if cycle is None:
+        return
+    status = cycle.status
+    if not cycle.is_locked and cycle.pk is not None:
+        status = Cycle.objects.filter(pk=cycle.pk).values_list("status", flat=True).first() or status
+    if status in (CycleStatus.CLOSED, CycleStatus.PUBLISHED):
+        raise ConflictError(f"评议周期 {cycle.code} {_status_label(status)}，不能再{what}")
+
+
 @transaction.atomic
-def cycle_create(*, code: str, name: str, starts_on: date, ends_on: date, status: str = "draft",
+def cycle_create(*, code: str, name: str, starts_on: date, ends_on: date, status: str = CycleStatus.DRAFT,
                  scheme: dict | None = None) -> Cycle:
+    """A new cycle, as a draft or already open (closing and publishing go through `cycle_status_change`)."""
+    if status not in _CREATE_STATUSES:
+        raise ValidationError({"status": "新建的评议周期只能是草稿（draft）或进行中（open）"})
     return _save(Cycle(code=code, name=name, starts_on=starts_on, ends_on=ends_on, status=status,
                        scheme=normalize_scheme(scheme or {})))
 
 
 @transaction.atomic
-def cycle_update(*, cycle: Cycle, **changes: Any) -> Cycle:
-    """Change a cycle; its scheme is frozen once the cycle is closed (409)."""
+def cycle_status_change(*, cycle: Cycle, status: str, actor: User | None = None) -> Cycle:
+    """Move a cycle along draft → open → closed → published (closed → open until the final snapshot exists).
+
+    Any other move is a 409 naming both states; the same status again changes nothing. The row is
+    locked, so two offices closing and reopening at once are serialised.
+    """
+    if status not in CycleStatus.values:
+        raise ValidationError({"status": f"状态应为 {', '.join(CycleStatus.values)}"})
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.status == status:
+        return cycle
+    if status not in CYCLE_TRANSITIONS[cycle.status]:
+        raise ConflictError(f"评议周期不能从“{_status_label(cycle.status)}”改为“{_status_label(status)}”")
+    if cycle.status == CycleStatus.CLOSED and status == CycleStatus.OPEN and cycle_has_final(cycle):
+        raise ConflictError("年度最终结果已生成，评议周期不能再重新开放")
+    cycle.status = status
+    cycle.save(update_fields=["status"])
+    return cycle
+
+
+@transaction.atomic
+def cycle_update(*, cycle: Cycle, **changes: Any) -> Cycle:
+    """Change a cycle. The scheme changes only while draft or open (else 409), and validated (400 naming
+    the key); a status change goes through `cycle_status_change`, after the other changes."""
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    status = changes.pop("status", None)
     if "scheme" in changes:
         if cycle.is_locked:
             raise ConflictError("评议周期已结束，评分方案不可再修改")
         # A partial scheme updates the current one: omitted keys keep their values.
-        changes["scheme"] = normalize_scheme({**cycle.scheme, **(changes["scheme"] or {})})
-    for key, value in changes.items():
-        setattr(cycle, key, value)
-    return _save(cycle)
+        try:
+            changes["scheme"] = normalize_scheme({**cycle.scheme, **(changes["scheme"] or {})})
+        except SchemeError as exc:
+            raise ValidationError({"scheme": exc.messages}) from None
+    if changes:
+        for key, value in changes.items():
+            setattr(cycle, key, value)
+        cycle = _save(cycle)
+    if status is not None:
+        cycle = cycle_status_change(cycle=cycle, status=status)
+    return cycle
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 
 from agencies.models import Agency, User, Window
 from agencies.selectors import cycle_for_date
+from agencies.services import cycle_refuse_locked
 from conduct_eval.errors import ConflictError
 from rectification.services import notice_issue
 from scoring.choices import EntryKind
@@ -53,6 +54,7 @@ def _check_visit(agency: Agency, window: Window | None, mode: str, visited_at: d
 def visit_create(*, inspector: User, agency: Agency, visited_at: datetime, mode: str, summary: str = "",
                  window: Window | None = None, findings: list[dict] | None = None, submit: bool = False) -> Visit:
     _check_visit(agency, window, mode, visited_at)
+    _refuse_locked_cycle(visited_at)
     findings = _validate_findings(findings or [])
     visit = Visit.objects.create(inspector=inspector, agency=agency, window=window, visited_at=visited_at, mode=mode,
                                  summary=summary)
@@ -84,9 +86,16 @@ def visit_update(*, visit: Visit, agency: Agency, visited_at: datetime, mode: st
     return visit
 
 
+def _refuse_locked_cycle(visited_at: datetime) -> None:
+    """A visit belongs to the cycle of its day: none is logged or submitted into a closed or published one (409)."""
+    cycle_refuse_locked(cycle_for_date(timezone.localdate(visited_at)), "登记察访")
+
+
 @transaction.atomic
 def visit_submit(*, visit: Visit) -> Visit:
     """Send a draft to the office's review queue; submitting twice changes nothing."""
+    if visit.status == VisitStatus.DRAFT:
+        _refuse_locked_cycle(visit.visited_at)
     if Visit.objects.filter(pk=visit.pk, status=VisitStatus.DRAFT).update(
             status=VisitStatus.SUBMITTED, submitted_at=timezone.now()) != 1:
         visit.refresh_from_db()

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 
 from agencies.choices import CycleStatus
 from agencies.models import Agency, Cycle
+from agencies.services import cycle_refuse_locked
 from conduct_eval.errors import ConflictError
 
 from . import method
@@ -42,8 +43,7 @@ def _decimal(value, field: str) -> Decimal:
 
 
 def _refuse_locked(cycle: Cycle) -> None:
-    if cycle.is_locked:
-        raise ConflictError(f"评议周期 {cycle.code} 已结束，不能再登记")
+    cycle_refuse_locked(cycle)
 
 
 def _insert_once(entry: ScoreEntry) -> ScoreEntry:

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from agencies.models import Agency, Cycle, User
 from agencies.scheme import DEFAULT_SCHEME, normalize_scheme
 from agencies.selectors import cycle_current, cycle_for_date
+from agencies.services import cycle_refuse_locked
 from conduct_eval.errors import ConflictError
 from scoring.choices import EntryKind, EntrySource
 from scoring.services import score_entry_book
@@ -71,8 +72,15 @@ def _tell_citizens(notice: RectificationNotice, status: str, note: str, at: date
 
 
 def _locked(notice: RectificationNotice) -> RectificationNotice:
-    return (RectificationNotice.objects.select_for_update(of=("self",)).select_related("agency", "opinion")
+    return (RectificationNotice.objects.select_for_update(of=("self",)).select_related("agency", "opinion", "cycle")
             .get(pk=notice.pk))
+
+
+def _refuse_locked_cycle(cycle: Cycle | None, source: str, what: str) -> None:
+    """Notices of a closed or published cycle are refused (409), except those its final ranking issues:
+    the reminder-talk notices of warned agencies are born after the close and worked in the next year."""
+    if source != NoticeSource.RANKING:
+        cycle_refuse_locked(cycle, what)
 
 
 @transaction.atomic
@@ -99,6 +107,7 @@ def notice_issue(*, agency: Agency, source: str, text: str, cycle: Cycle | None 
     issued_at = issued_at or timezone.now()
     issued_on = timezone.localdate(issued_at)
     cycle = cycle or cycle_for(issued_on)
+    _refuse_locked_cycle(cycle, source, "下发整改通知")
     notice = RectificationNotice(agency=agency, cycle=cycle, source=source, source_key=source_key, opinion=opinion,
                                  text=text, issued_at=issued_at, created_by=actor,
                                  deadline=add_working_days(issued_on, working_days_of(cycle)))
@@ -132,6 +141,7 @@ def notice_respond(*, notice: RectificationNotice, actor: User, measures: str,
         raise ValidationError({"measures": f"整改措施不超过 {TEXT_MAX_LENGTH} 字"})
     checked = evidence_files.check_all(files)
     notice = _locked(notice)
+    _refuse_locked_cycle(notice.cycle, notice.source, "反馈整改通知")
     if not notice.is_open:
         raise ConflictError(f"该整改通知当前为“{notice.get_status_display()}”，不能再次反馈")
     now = timezone.now()
@@ -153,6 +163,7 @@ def notice_verify(*, notice: RectificationNotice, actor: User, accepted: bool,
     if not accepted and not comment:
         raise ValidationError({"comment": "退回时请填写意见"})
     notice = _locked(notice)
+    _refuse_locked_cycle(notice.cycle, notice.source, "核验整改通知")
     if notice.status != NoticeStatus.RESPONDED:
         raise ConflictError(f"只有已反馈的整改通知可以核验（当前：{notice.get_status_display()}）")
     now = timezone.now()
