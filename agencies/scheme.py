@@ -73,6 +73,27 @@ _INTEGER_KEYS = ("warn_bottom", "commend_group_top", "commend_overall_top", "min
                  "rectification_working_days")
 _NUMBER_KEYS = ("bonus_cap", "overdue_deduction")
 
+# Numbers the ledger books (or compares with what it booked) must be numbers the ledger can hold: points
+# have two decimals and at most MAX_LEDGER_POINTS, and a severity books an inspection entry, which must be
+# above 0. Key -> must it be above 0?
+MAX_LEDGER_POINTS = Decimal("100")
+_LEDGER_NUMBERS: dict[str, bool] = {"severity_points": True, "overdue_deduction": False, "bonus_cap": False}
+_CENT = Decimal("0.01")
+
+
+def _ledger_problem(value: Any, positive: bool) -> str | None:
+    """Why the ledger could not book `value` (already a number ≥ 0), or None."""
+    number = _number(value)
+    if number is None:
+        return None
+    if number != number.quantize(_CENT, rounding="ROUND_DOWN"):
+        return "at most 2 decimals (the ledger books points to the cent)"
+    if positive and number <= 0:
+        return "must be above 0 (the ledger books it as an entry)"
+    if number > MAX_LEDGER_POINTS:
+        return f"at most {MAX_LEDGER_POINTS} (the ledger's largest entry)"
+    return None
+
 
 class SchemeError(ValueError):
     """A scheme that breaks the method's rules; `messages` lists every problem found."""
@@ -135,6 +156,14 @@ def normalize_scheme(raw: Any) -> dict[str, Any]:
             if number is None or number < 0:
                 errors.append(f"{key}: must be a number ≥ 0")
             scheme[key] = raw[key]
+    for key, positive in _LEDGER_NUMBERS.items():
+        if key not in raw:
+            continue
+        values = scheme[key].items() if isinstance(scheme[key], dict) else [(None, scheme[key])]
+        for sub_key, value in values:
+            problem = _ledger_problem(value, positive)
+            if problem:
+                errors.append(f"{key}{'.' + sub_key if sub_key else ''}: {problem}")
     if not errors:
         total = sum(Decimal(str(v)) for v in scheme["weights"].values())
         if total != 100:

@@ -12,7 +12,8 @@ from agencies.models import Agency, User, Window
 from agencies.selectors import cycle_for_date
 from agencies.services import cycle_refuse_locked
 from conduct_eval.errors import ConflictError
-from rectification.services import notice_issue
+from rectification.selectors import notice_for_source
+from rectification.services import notice_issue, notice_withdraw
 from scoring.choices import EntryKind
 from scoring.selectors import scheme_of, score_entry_by_source
 from scoring.services import score_entry_book, score_entry_reverse
@@ -192,7 +193,9 @@ def finding_confirm(*, finding: Finding, actor: User, reason: str = "") -> Findi
 
 @transaction.atomic
 def finding_adjudicate(*, finding: Finding, actor: User, finding_true: bool, note: str = "") -> Finding:
-    """Decide an agency's appeal: 属实 keeps the finding; 不属实 upholds the appeal and books a reversing entry."""
+    """Decide an agency's appeal: 属实 keeps the finding; 不属实 upholds the appeal, books a reversing entry and
+    withdraws the finding's rectification notice (its overdue deduction, if any, reversed with it), all in
+    this one transaction: a finding the office ruled untrue leaves nothing to rectify and nothing to pay."""
     finding = _lock_finding(finding)
     if finding.appeal_status != AppealStatus.PENDING:
         raise ConflictError("该问题没有待裁定的申诉")
@@ -204,4 +207,8 @@ def finding_adjudicate(*, finding: Finding, actor: User, finding_true: bool, not
         if entry is not None:
             score_entry_reverse(entry=entry, reason=f"申诉裁定不属实：{note.strip() or finding}", actor=actor,
                                 source_key=f"finding:{finding.pk}:appeal")
+        notice = notice_for_source(f"finding:{finding.pk}")
+        if notice is not None:
+            notice_withdraw(notice=notice, actor=actor,
+                            reason=f"申诉裁定问题不属实{('：' + note.strip()) if note.strip() else ''}")
     return finding

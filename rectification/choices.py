@@ -14,6 +14,8 @@ class NoticeStatus(models.TextChoices):
     RESPONDED = "responded", _("已反馈待核验")
     VERIFIED = "verified", _("已核验办结")
     RETURNED = "returned", _("已退回重新整改")
+    # Its cause fell away (a finding judged untrue on appeal): never due, never overdue, out of every rate.
+    WITHDRAWN = "withdrawn", _("已撤销")
 
 
 class NoticeAction(models.TextChoices):
@@ -26,6 +28,7 @@ class NoticeAction(models.TextChoices):
     OVERDUE = "overdue", _("逾期未办结")
     CITIZEN_FIXED = "citizen_fixed", _("群众确认已解决")
     REOPENED = "reopened", _("群众反馈未解决，重新核查")
+    WITHDRAWN = "withdrawn", _("撤销整改通知")
 
 
 class NotificationKind(models.TextChoices):
@@ -34,6 +37,7 @@ class NotificationKind(models.TextChoices):
     OVERDUE = "overdue", _("逾期提醒")
     REMINDER_TALK = "reminder_talk", _("谈话提醒")
     REOPENED = "reopened", _("群众反馈未解决")
+    WITHDRAWN = "withdrawn", _("整改撤销")
 
 
 class CitizenAnswer(models.TextChoices):

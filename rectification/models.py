@@ -30,6 +30,10 @@ class RectificationNotice(models.Model):
     measures = models.TextField(_("整改措施"), blank=True)
     responded_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
     verified_at = models.DateTimeField(_("核验时间"), null=True, blank=True)
+    # Whether the notice was late is decided by its first verification against `deadline`, whenever a job looks.
+    first_verified_at = models.DateTimeField(_("首次核验时间"), null=True, blank=True)
+    # A citizen's "not fixed" reopens a verified notice with a re-check deadline of its own; missing it is late.
+    recheck_deadline = models.DateField(_("重新核查期限"), null=True, blank=True)
     # Each return to the agency starts a new round; notifications are keyed per round.
     round = models.PositiveSmallIntegerField(_("整改轮次"), default=1)
     citizen_answer = models.CharField(_("群众评价"), max_length=10, choices=CitizenAnswer.choices, blank=True)
@@ -51,6 +55,11 @@ class RectificationNotice(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in (NoticeStatus.ISSUED, NoticeStatus.RETURNED)
+
+    @property
+    def deadline_applied(self):
+        """The deadline the notice answers to now: the re-check deadline once reopened, else the original one."""
+        return self.recheck_deadline or self.deadline
 
 
 def evidence_path(instance, filename: str) -> str:

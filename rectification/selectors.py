@@ -5,7 +5,8 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from agencies.access import get_visible, scope
@@ -34,9 +35,18 @@ def notice_visible(user: User, pk) -> RectificationNotice:
         Prefetch("events", queryset=NoticeEvent.objects.select_related("actor"))), user, pk=pk)
 
 
+def notice_for_source(source_key: str) -> RectificationNotice | None:
+    """The notice issued for `source_key` (e.g. "finding:12"), if any."""
+    return RectificationNotice.objects.filter(source_key=source_key).first()
+
+
 def evidence_visible(user: User, notice_pk, pk) -> NoticeEvidence:
     return get_visible(NoticeEvidence.objects.select_related("notice"), user, agency_field="notice__agency",
                        notice_id=notice_pk, pk=pk)
+
+
+# A notice in one of these is done with: neither open nor overdue on the boards.
+CLOSED_STATUSES = (NoticeStatus.VERIFIED, NoticeStatus.WITHDRAWN)
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -48,24 +58,27 @@ def _rate(part: int, whole: int) -> float | None:
 def notice_stats(*, cycle: Cycle, at: datetime | None = None) -> dict:
     """The cycle's rectification figures, in one aggregate query.
 
-    * issued: every notice of the cycle;
-    * due: the notices whose deadline day has ended (deadline before today, Asia/Shanghai), plus those
-      verified earlier — a notice closed ahead of time has come due by being closed, so the rate
-      never exceeds 1;
+    Withdrawn notices (已撤销: their cause fell away) count nowhere, not even in `issued`.
+
+    * issued: every notice of the cycle that stands;
+    * due: the notices whose deadline that applies has ended (the re-check deadline of a reopened
+      notice, else the deadline; before today, Asia/Shanghai), plus those verified earlier — a notice
+      closed ahead of time has come due by being closed, so the rate never exceeds 1;
     * verified: notices verified (all of them due by the definition above);
-    * on_time: verified on or before the deadline day;
-    * overdue: notices flagged overdue (not verified by the end of their deadline day);
+    * on_time: verified and not late (first verified by the deadline, and any re-check by its own);
+    * overdue: notices flagged overdue (late by the deadline that applied);
     * rate = verified ÷ due, on_time_rate = on_time ÷ due (null while nothing is due).
     """
     today = timezone.localdate(at or timezone.now())
     verified = Q(status=NoticeStatus.VERIFIED)
-    figures = RectificationNotice.objects.filter(cycle=cycle).aggregate(
+    figures = (RectificationNotice.objects.filter(cycle=cycle).exclude(status=NoticeStatus.WITHDRAWN)
+               .annotate(applied=Coalesce("recheck_deadline", "deadline")).aggregate(
         issued=Count("id"),
-        due=Count("id", filter=Q(deadline__lt=today) | verified),
+        due=Count("id", filter=Q(applied__lt=today) | verified),
         verified=Count("id", filter=verified),
-        on_time=Count("id", filter=verified & Q(verified_at__date__lte=F("deadline"))),
+        on_time=Count("id", filter=verified & Q(overdue=False)),
         overdue=Count("id", filter=Q(overdue=True)),
-    )
+    ))
     figures["rate"] = _rate(figures["verified"], figures["due"])
     figures["on_time_rate"] = _rate(figures["on_time"], figures["due"])
     return figures
@@ -74,7 +87,7 @@ def notice_stats(*, cycle: Cycle, at: datetime | None = None) -> dict:
 def notice_counts_by_status(queryset: QuerySet[RectificationNotice]) -> dict:
     return queryset.aggregate(total=Count("id"), open=Count("id", filter=Q(status__in=[
         NoticeStatus.ISSUED, NoticeStatus.RETURNED])), responded=Count("id", filter=Q(status=NoticeStatus.RESPONDED)),
-        overdue_open=Count("id", filter=Q(overdue=True) & ~Q(status=NoticeStatus.VERIFIED)))
+        overdue_open=Count("id", filter=Q(overdue=True) & ~Q(status__in=CLOSED_STATUSES)))
 
 
 # --- opinions ---------------------------------------------------------------------------

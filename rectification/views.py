@@ -108,8 +108,8 @@ def rectification_board(request):
     return render(request, "rectification/board.html", {
         "filters": filters, "page": _page(request, notices), "cycle": cycle,
         "stats": selectors.notice_stats(cycle=cycle) if cycle else None,
-        "overdue": selectors.notices_visible(request.user).filter(overdue=True).exclude(status="verified")
-        .order_by("deadline")[:20],
+        "overdue": selectors.notices_visible(request.user).filter(overdue=True)
+        .exclude(status__in=selectors.CLOSED_STATUSES).order_by("deadline")[:20],
     })
 
 

@@ -36,6 +36,11 @@ def score_entry_by_source(source_key: str) -> ScoreEntry | None:
     return ScoreEntry.objects.filter(source_key=source_key).first()
 
 
+def score_entry_live_by_source(source_key: str) -> ScoreEntry | None:
+    """The entry booked under `source_key` if it still counts (not reversed), else None."""
+    return ScoreEntry.objects.filter(source_key=source_key, reverses__isnull=True, reversed_by__isnull=True).first()
+
+
 def score_entries_visible(*, user, cycle: Cycle) -> QuerySet[ScoreEntry]:
     """The cycle's ledger as `user` may see it (a liaison: its own agency only)."""
     entries = ScoreEntry.objects.filter(cycle=cycle).select_related("agency", "reverses", "created_by")

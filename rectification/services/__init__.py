@@ -4,6 +4,7 @@ from .notices import (
     notice_issue,
     notice_respond,
     notice_verify,
+    notice_withdraw,
     notices_mark_overdue,
 )
 from .notifications import (
@@ -20,6 +21,7 @@ __all__ = [
     "notice_issue",
     "notice_respond",
     "notice_verify",
+    "notice_withdraw",
     "notices_mark_overdue",
     "notification_deliver",
     "notification_mark_read",

@@ -1,4 +1,5 @@
-"""Every state change of a rectification notice: issue, respond, verify or return, citizen feedback, overdue.
+"""Every state change of a rectification notice: issue, respond, verify or return, citizen feedback, withdraw,
+overdue.
 
 Each runs in one transaction with its history row (the audit trail the office and the agency
 read); notifications are outbox rows in that same transaction, e-mailed after the commit.
@@ -13,6 +14,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Q, QuerySet, When
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone, translation
 
 from agencies.models import Agency, Cycle, User
@@ -21,7 +24,8 @@ from agencies.selectors import cycle_current, cycle_for_date
 from agencies.services import cycle_refuse_locked
 from conduct_eval.errors import ConflictError
 from scoring.choices import EntryKind, EntrySource
-from scoring.services import score_entry_book
+from scoring.selectors import score_entry_live_by_source
+from scoring.services import score_entry_book, score_entry_reverse
 from surveys.choices import OpinionStatus
 from surveys.models import Opinion
 from surveys.services import opinion_set_status
@@ -171,10 +175,19 @@ def notice_verify(*, notice: RectificationNotice, actor: User, accepted: bool,
         if not NoticeEvidence.objects.filter(notice=notice).exists():
             raise ConflictError("没有整改佐证材料，不能核验办结：请退回单位补充佐证材料")
         notice.status, notice.verified_at, notice.citizen_answer = NoticeStatus.VERIFIED, now, ""
-        notice.save(update_fields=["status", "verified_at", "citizen_answer"])
+        notice.first_verified_at = notice.first_verified_at or now
+        notice.save(update_fields=["status", "verified_at", "first_verified_at", "citizen_answer"])
         _event(notice, NoticeAction.VERIFIED, actor=actor, at=now, note=comment)
         _tell_citizens(notice, OpinionStatus.RESOLVED, "整改已经办公室核验。问题是否真正解决？欢迎您在本页反馈。",
                        at=now)
+        if not notice.overdue and timezone.localdate(now) > notice.deadline_applied:
+            # Verified after the deadline that applied: late, whether or not the sweep ran in between. Should
+            # booking fail (savepoint), the verification stands and the next sweep books it.
+            try:
+                _overdue(notice.pk, at=now, verified_late=True)
+            except Exception:
+                logger.exception("late verification of notice %s: overdue not booked; the sweep retries", notice.pk)
+            notice.refresh_from_db()
         return notice
     notice.status, notice.round = NoticeStatus.RETURNED, notice.round + 1
     notice.save(update_fields=["status", "round"])
@@ -201,11 +214,13 @@ def notice_citizen_feedback(*, notice: RectificationNotice, answer: str, at: dat
         _event(notice, NoticeAction.CITIZEN_FIXED, at=at)
         _tell_citizens(notice, OpinionStatus.RESOLVED, "感谢您的反馈：问题已解决，本意见办结。", at=at)
         return notice
-    # Not fixed: back to the office for re-check; the agency's measures stay on file for it.
+    # Not fixed: back to the office for re-check; the agency's measures stay on file for it. The re-check has
+    # its own deadline: a notice verified in time stays on time, and only missing this one is late.
     notice.status, notice.verified_at = NoticeStatus.RESPONDED, None
-    notice.save(update_fields=["status", "verified_at"])
+    notice.recheck_deadline = add_working_days(timezone.localdate(at), working_days_of(notice.cycle))
+    notice.save(update_fields=["status", "verified_at", "recheck_deadline"])
     reopened = NoticeEvent.objects.filter(notice=notice, action=NoticeAction.REOPENED).count() + 1
-    _event(notice, NoticeAction.REOPENED, at=at)
+    _event(notice, NoticeAction.REOPENED, at=at, note=f"限 {notice.recheck_deadline:%Y-%m-%d} 前重新核查")
     _notify_liaisons(notice, NotificationKind.REOPENED,
                      f"【群众反馈】{notice.agency.name}：问题未解决，办公室将重新核查",
                      "提出意见的群众反馈问题仍未解决，办公室将重新核查整改情况。", seq=reopened)
@@ -213,34 +228,96 @@ def notice_citizen_feedback(*, notice: RectificationNotice, answer: str, at: dat
     return notice
 
 
-def notices_mark_overdue(*, at: datetime | None = None) -> int:
-    """Mark notices not verified by the end of their deadline day (Asia/Shanghai) overdue. Returns how many.
+@transaction.atomic
+def notice_withdraw(*, notice: RectificationNotice, reason: str, actor: User | None = None) -> RectificationNotice:
+    """Withdraw a notice whose cause fell away (已撤销), e.g. a finding judged untrue on appeal.
 
-    Once per notice however often it runs: a compare-and-set on `overdue` decides, and the
-    reminder and the ledger deduction are written in that same transaction.
+    A withdrawn notice is never due and never overdue: an overdue deduction already booked for it is
+    reversed in the same transaction, and the history says why. Withdrawing again changes nothing.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "请说明撤销原因"})
+    notice = _locked(notice)
+    if notice.status == NoticeStatus.WITHDRAWN:
+        return notice
+    now = timezone.now()
+    was_overdue = notice.overdue
+    notice.status, notice.overdue, notice.overdue_at = NoticeStatus.WITHDRAWN, False, None
+    notice.save(update_fields=["status", "overdue", "overdue_at"])
+    reversed_note = ""
+    entry = score_entry_live_by_source(_overdue_key(notice))
+    if entry is not None:
+        score_entry_reverse(entry=entry, reason=f"整改通知已撤销：{reason}"[:500], actor=actor,
+                            source_key=f"{_overdue_key(notice)}:withdrawn")
+        reversed_note = "；逾期扣分已冲销"
+    elif was_overdue:
+        reversed_note = "；逾期标记已取消"
+    _event(notice, NoticeAction.WITHDRAWN, actor=actor, at=now, note=f"{reason}{reversed_note}")
+    _notify_liaisons(notice, NotificationKind.WITHDRAWN, f"【整改撤销】{notice.agency.name}：整改通知已撤销",
+                     f"作风建设办公室撤销了该整改通知，无需再整改。原因：{reason}")
+    return notice
+
+
+def _overdue_key(notice: RectificationNotice) -> str:
+    return f"notice:{notice.pk}:overdue"
+
+
+def _late_candidates(today) -> QuerySet[RectificationNotice]:
+    """Notices late by the deadline that applies and not yet marked: open past it, or verified after it.
+
+    The deadline that applies is the re-check deadline once a citizen reopened the notice, else the original
+    one; a notice verified after it (its first verification, or the re-check's) is late even if no sweep ran
+    before. Withdrawn notices are never late.
+    """
+    applied = Coalesce("recheck_deadline", "deadline")
+    verified_on = TruncDate(Coalesce(Case(When(recheck_deadline__isnull=True, then="first_verified_at")),
+                                     "verified_at"), tzinfo=timezone.get_current_timezone())
+    return (RectificationNotice.objects.filter(overdue=False).exclude(status=NoticeStatus.WITHDRAWN)
+            .annotate(applied=applied, verified_on=verified_on)
+            .filter((~Q(status=NoticeStatus.VERIFIED) & Q(applied__lt=today))
+                    | (Q(status=NoticeStatus.VERIFIED) & Q(verified_on__gt=F("applied")))))
+
+
+def notices_mark_overdue(*, at: datetime | None = None) -> int:
+    """Mark the notices that missed the deadline that applied overdue (Asia/Shanghai days). Returns how many.
+
+    Once per notice however often it runs: a compare-and-set on `overdue` decides, and the reminder and the
+    ledger deduction are written in that same transaction. A notice that fails (a scheme the ledger refuses, a
+    database hiccup) is logged and left unmarked, so the next sweep tries it again; the others go on.
     """
     at = at or timezone.now()
     today = timezone.localdate(at)
-    due = (RectificationNotice.objects.filter(overdue=False, deadline__lt=today)
-           .exclude(status=NoticeStatus.VERIFIED).order_by("deadline", "id").values_list("id", flat=True)[:1000])
+    due = _late_candidates(today).order_by("deadline", "id").values_list("id", flat=True)[:1000]
     marked = 0
     for notice_id in list(due):
-        with transaction.atomic():
-            won = (RectificationNotice.objects.filter(pk=notice_id, overdue=False)
-                   .exclude(status=NoticeStatus.VERIFIED).update(overdue=True, overdue_at=at))
-            if won != 1:
-                continue
-            notice = RectificationNotice.objects.select_related("agency__leader_account", "cycle").get(pk=notice_id)
-            booked = _book_overdue_deduction(notice)
-            _event(notice, NoticeAction.OVERDUE, at=at,
-                   note=f"整改期限 {notice.deadline:%Y-%m-%d} 已过仍未办结" + ("，扣分已记入台账" if booked else ""))
-            body = (f"{notice.agency.name}的整改通知已逾期（期限 {notice.deadline:%Y-%m-%d}），"
-                    f"请督促尽快办结。整改事项：{notice.text}\n办理入口：/agency/notices/{notice.pk}/")
-            notifications_queue(notice=notice, kind="overdue", recipients=[
-                *recipients_liaisons(notice.agency), *recipients_leader(notice.agency)],
-                subject=f"【逾期提醒】{notice.agency.name}整改通知已逾期", body=body)
-            marked += 1
+        try:
+            marked += _overdue(notice_id, at=at)
+        except Exception:  # one broken notice must not stop the sweep for every other agency
+            logger.exception("overdue sweep: notice %s failed; it is retried at the next sweep", notice_id)
     return marked
+
+
+@transaction.atomic
+def _overdue(notice_id: int, *, at: datetime, verified_late: bool = False) -> int:
+    """Mark one notice overdue, book its deduction and remind; 0 when another writer marked it first."""
+    won = (RectificationNotice.objects.filter(pk=notice_id, overdue=False).exclude(status=NoticeStatus.WITHDRAWN)
+           .update(overdue=True, overdue_at=at))
+    if won != 1:
+        return 0
+    notice = RectificationNotice.objects.select_related("agency__leader_account", "cycle").get(pk=notice_id)
+    booked = _book_overdue_deduction(notice)
+    deadline = notice.deadline_applied
+    what = "重新核查期限" if notice.recheck_deadline else "整改期限"
+    verified = verified_late or notice.status == NoticeStatus.VERIFIED
+    late = f"{what} {deadline:%Y-%m-%d} 已过" + ("，核验时已逾期" if verified else "仍未办结")
+    _event(notice, NoticeAction.OVERDUE, at=at, note=late + ("，扣分已记入台账" if booked else ""))
+    body = (f"{notice.agency.name}的整改通知已逾期（{what} {deadline:%Y-%m-%d}），"
+            f"请督促尽快办结。整改事项：{notice.text}\n办理入口：/agency/notices/{notice.pk}/")
+    notifications_queue(notice=notice, kind="overdue", recipients=[
+        *recipients_liaisons(notice.agency), *recipients_leader(notice.agency)],
+        subject=f"【逾期提醒】{notice.agency.name}整改通知已逾期", body=body)
+    return 1
 
 
 def _book_overdue_deduction(notice: RectificationNotice) -> bool:
@@ -260,6 +337,6 @@ def _book_overdue_deduction(notice: RectificationNotice) -> bool:
     if points <= 0:
         return False
     score_entry_book(cycle=cycle, agency=notice.agency, kind=EntryKind.DEDUCTION, points=points,
-                     source=EntrySource.NOTICE, source_key=f"notice:{notice.pk}:overdue",
+                     source=EntrySource.NOTICE, source_key=_overdue_key(notice),
                      reason=f"整改通知逾期未办结（期限 {notice.deadline:%Y-%m-%d}）：{notice.text[:100]}")
     return True

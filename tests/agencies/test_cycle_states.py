@@ -161,3 +161,27 @@ def test_the_admin_refuses_a_scheme_edit_of_a_closed_cycle(client, admin, cycle)
         "scheme": '{"bonus_cap": 1}'})
     cycle.refresh_from_db()
     assert cycle.name == "改名" and cycle.scheme.get("bonus_cap") != 1
+
+
+# --- the scheme takes only numbers the ledger books ----------------------------------------------
+
+@pytest.mark.parametrize(("scheme", "key"), [
+    ({"overdue_deduction": 0.333}, "overdue_deduction"),
+    ({"overdue_deduction": "100.5"}, "overdue_deduction"),
+    ({"severity_points": {"minor": "1.125"}}, "severity_points.minor"),
+    ({"severity_points": {"serious": 0}}, "severity_points.serious"),
+    ({"bonus_cap": "2.555"}, "bonus_cap"),
+])
+def test_a_scheme_number_the_ledger_cannot_book_is_400_naming_the_key(api, cycle, scheme, key):
+    response = patch(api, cycle, scheme=scheme)
+    assert response.status_code == 400, response.json()
+    assert any(message.startswith(f"{key}:") for message in response.json()["errors"]["scheme"])
+    body = {"code": "2032", "name": "2032年度", "starts_on": "2032-01-01", "ends_on": "2032-12-31", "scheme": scheme}
+    assert api.post("/api/v1/cycles/", body, format="json").status_code == 400
+
+
+def test_ledger_numbers_with_two_decimals_are_taken(api, cycle):
+    response = patch(api, cycle, scheme={"overdue_deduction": "0.25", "severity_points": {"minor": "1.5"},
+                                         "bonus_cap": 0})
+    assert response.status_code == 200, response.json()
+    assert response.json()["scheme"]["severity_points"]["minor"] == "1.5"

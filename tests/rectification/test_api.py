@@ -133,9 +133,10 @@ def test_stats_count_due_verified_on_time_and_overdue(api, agency, cycle, admin,
         services.notices_mark_overdue()
         stats = api.get(f"/api/v1/cycles/{cycle.code}/rectification-stats/").json()
     # Deadlines: a–c 2026-03-23, d 2026-04-21 (not yet passed on 04-21). Due: a, b, c.
-    assert stats == {"issued": 4, "due": 3, "verified": 2, "on_time": 1, "overdue": 1, "rate": 0.6667,
+    # b was verified late: overdue although it was verified before any sweep saw it; c is open past its deadline.
+    assert stats == {"issued": 4, "due": 3, "verified": 2, "on_time": 1, "overdue": 2, "rate": 0.6667,
                      "on_time_rate": 0.3333}
-    assert RectificationNotice.objects.get(pk=late.pk).overdue is False  # verified before the job saw it
+    assert RectificationNotice.objects.get(pk=late.pk).overdue is True
 
 
 def test_opinions_list_suggests_near_duplicates_and_triage_answers_per_contract(api, make_opinion, agency):
