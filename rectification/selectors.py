@@ -12,6 +12,7 @@ from agencies.access import get_visible, scope
 from agencies.models import Cycle, User
 from surveys.choices import OpinionStatus
 from surveys.models import Opinion
+from surveys.selectors import opinion_merge_root
 
 from .choices import NoticeStatus
 from .models import NoticeEvent, NoticeEvidence, Notification, RectificationNotice
@@ -111,12 +112,10 @@ def opinion_suggestions(opinions: list[Opinion], *,
 
 def notice_for_receipt(receipt: str) -> RectificationNotice | None:
     """The notice that answers the opinion with this receipt (directly or through a merge)."""
-    opinion = Opinion.objects.filter(receipt=(receipt or "").strip().upper()).select_related("merged_into").first()
+    opinion = Opinion.objects.filter(receipt=(receipt or "").strip().upper()).first()
     if opinion is None:
         return None
-    while opinion.merged_into_id is not None and opinion.status == OpinionStatus.MERGED:
-        opinion = opinion.merged_into
-    return RectificationNotice.objects.filter(opinion=opinion).first()
+    return RectificationNotice.objects.filter(opinion=opinion_merge_root(opinion)).first()
 
 
 # --- in-app inbox -----------------------------------------------------------------------

@@ -23,6 +23,7 @@ from scoring.choices import EntryKind, EntrySource
 from scoring.services import score_entry_book
 from surveys.choices import OpinionStatus
 from surveys.models import Opinion
+from surveys.selectors import opinions_merged_into
 from surveys.services import opinion_set_status
 
 from .. import evidence as evidence_files
@@ -59,10 +60,10 @@ def _notify_liaisons(notice: RectificationNotice, kind: str, subject: str, body:
 
 
 def _opinions_of(notice: RectificationNotice) -> list[Opinion]:
-    """The citizen opinions a notice answers: the routed one and those merged into it."""
+    """The citizen opinions a notice answers: the routed one and every one merged into it, through chains too."""
     if notice.opinion_id is None:
         return []
-    return [notice.opinion, *Opinion.objects.filter(merged_into_id=notice.opinion_id)]
+    return [notice.opinion, *opinions_merged_into(notice.opinion)]
 
 
 def _tell_citizens(notice: RectificationNotice, status: str, note: str, at: datetime | None = None) -> None:
