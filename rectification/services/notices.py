@@ -15,6 +15,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
+from agencies.access import require_liaison_of, require_role
+from agencies.choices import Role
 from agencies.models import Agency, Cycle, User
 from agencies.scheme import DEFAULT_SCHEME, normalize_scheme
 from agencies.selectors import cycle_current, cycle_for_date
@@ -125,7 +127,8 @@ def notice_issue(*, agency: Agency, source: str, text: str, cycle: Cycle | None 
 @transaction.atomic
 def notice_respond(*, notice: RectificationNotice, actor: User, measures: str,
                    files: Sequence[UploadedFile] = ()) -> RectificationNotice:
-    """The agency's response: measures taken and evidence files (type checked by content)."""
+    """The agency's response: measures taken and evidence files (type checked by content); its liaison only."""
+    require_liaison_of(actor, notice.agency_id, "只有该机关的联络员可以反馈整改情况")
     measures = (measures or "").strip()
     if not measures:
         raise ValidationError({"measures": "请填写整改措施"})
@@ -150,6 +153,7 @@ def notice_respond(*, notice: RectificationNotice, actor: User, measures: str,
 def notice_verify(*, notice: RectificationNotice, actor: User, accepted: bool,
                   comment: str = "") -> RectificationNotice:
     """The office verifies a responded notice (evidence required) or returns it to the agency with a comment."""
+    require_role(actor, Role.ADMIN, message="只有办公室管理员可以核验")
     comment = (comment or "").strip()
     if not accepted and not comment:
         raise ValidationError({"comment": "退回时请填写意见"})
