@@ -27,10 +27,21 @@ def has_role(user, *roles: str) -> bool:
     return role_of(user) in roles
 
 
-def require_role(user, *roles: str) -> None:
-    """Pages: a signed-in user of another role gets 403 (PermissionDenied)."""
+def require_role(user, *roles: str, message: str = "") -> None:
+    """Pages, API views and services: a signed-in user of another role gets 403 (PermissionDenied)."""
     if not has_role(user, *roles):
-        raise PermissionDenied
+        raise PermissionDenied(message)
+
+
+def is_liaison_of(user, agency_id: int | None) -> bool:
+    """A liaison (联络员) bound to this agency."""
+    return role_of(user) == Role.AGENCY and agency_id is not None and user.agency_id == agency_id
+
+
+def require_liaison_of(user, agency_id: int | None, message: str = "") -> None:
+    """Only the agency's own liaison may act for it (respond to a notice, appeal a finding): else 403."""
+    if not is_liaison_of(user, agency_id):
+        raise PermissionDenied(message)
 
 
 def scope(queryset: QuerySet, user, *, agency_field: str | None = "agency",

@@ -5,7 +5,8 @@ from agencies.access import role_of
 
 ROLE_ENTRIES = {
     "admin": [(_("排名与结果"), "/dashboard/"), (_("意见分办"), "/dashboard/opinions/"),
-              (_("察访审核"), "/dashboard/findings/"), (_("整改督办"), "/dashboard/rectifications/"),
+              (_("察访审核"), "/dashboard/findings/"), (_("计分台账"), "/dashboard/ledger/"),
+              (_("整改督办"), "/dashboard/rectifications/"),
               (_("调查与评议"), "/surveys/"), (_("系统配置"), "/admin/"), (_("接口文档"), "/api/v1/docs/")],
     "leader": [(_("排名与结果"), "/dashboard/"), (_("整改督办"), "/dashboard/rectifications/")],
     "inspector": [(_("明察暗访"), "/inspect/")],

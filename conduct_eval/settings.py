@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "auditlog",
     *DOMAIN_APPS,
+    "demo",  # load_demo: above the domain apps
 ]
 
 MIDDLEWARE = [

@@ -40,5 +40,12 @@ class FindingForm(forms.Form):
 FindingFormSet = formset_factory(FindingForm, extra=0, can_delete=True, max_num=20, absolute_max=20)
 
 
+class AdjudicateForm(forms.Form):
+    """The office's ruling on an appeal: 属实 keeps the finding, 不属实 reverses its deduction."""
+
+    verdict = forms.ChoiceField(choices=[("true", _("属实")), ("false", _("不属实"))])
+    note = forms.CharField(label=_("裁定意见"), required=False, max_length=2000)
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)

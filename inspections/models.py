@@ -49,6 +49,8 @@ class Finding(models.Model):
                                      blank=True)
     appeal_text = models.TextField(_("申诉理由"), blank=True)
     appealed_at = models.DateTimeField(_("申诉时间"), null=True, blank=True)
+    appealed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("申诉人"))
     appeal_note = models.TextField(_("裁定意见"), blank=True)
     adjudicated_at = models.DateTimeField(_("裁定时间"), null=True, blank=True)
 

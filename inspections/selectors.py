@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from agencies.access import role_of, scope
 from agencies.choices import Role
 
-from .choices import FindingStatus, VisitStatus
+from .choices import AppealStatus, FindingStatus, VisitStatus
 from .models import Evidence, Finding, Visit
 
 
@@ -37,6 +37,13 @@ def review_queue() -> QuerySet[Finding]:
     return (Finding.objects.filter(status=FindingStatus.SUBMITTED, visit__status=VisitStatus.SUBMITTED)
             .select_related("visit__agency", "visit__window", "visit__inspector")
             .prefetch_related("visit__evidence").order_by("visit__visited_at", "id"))
+
+
+def appeal_queue() -> QuerySet[Finding]:
+    """Confirmed findings whose agency appealed, waiting for the office's 属实 / 不属实, oldest appeal first."""
+    return (Finding.objects.filter(appeal_status=AppealStatus.PENDING)
+            .select_related("visit__agency", "visit__window", "visit__inspector", "appealed_by")
+            .prefetch_related("visit__evidence").order_by("appealed_at", "id"))
 
 
 def evidence_for(user) -> QuerySet[Evidence]:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 
+from agencies.access import require_liaison_of
 from agencies.models import Agency, User, Window
 from agencies.selectors import cycle_for_date
 from agencies.services import cycle_refuse_locked
@@ -94,9 +95,15 @@ def _refuse_locked_cycle(visited_at: datetime) -> None:
 
 @transaction.atomic
 def visit_submit(*, visit: Visit) -> Visit:
-    """Send a draft to the office's review queue; submitting twice changes nothing."""
+    """Send a draft to the office's review queue; submitting twice changes nothing.
+
+    A visit goes to review with something to review: at least one finding, or a summary of
+    what was seen (a visit that found nothing wrong says so).
+    """
     if visit.status == VisitStatus.DRAFT:
         _refuse_locked_cycle(visit.visited_at)
+        if not visit.summary.strip() and not visit.findings.exists():
+            raise ValidationError({"findings": "提交前请填写概况或至少一个问题"})
     if Visit.objects.filter(pk=visit.pk, status=VisitStatus.DRAFT).update(
             status=VisitStatus.SUBMITTED, submitted_at=timezone.now()) != 1:
         visit.refresh_from_db()
@@ -107,8 +114,12 @@ def visit_submit(*, visit: Visit) -> Visit:
 
 @transaction.atomic
 def evidence_add(*, visit: Visit, upload, finding: Finding | None = None) -> Evidence:
+    """A photo for a visit (or one of its findings), until the office has reviewed any of its findings."""
     if finding is not None and finding.visit_id != visit.pk:
         raise ValidationError({"finding": "该问题不属于本次察访"})
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)  # serialises with the review's lock
+    if visit.status != VisitStatus.DRAFT and visit.findings.exclude(status=FindingStatus.SUBMITTED).exists():
+        raise ConflictError("该察访记录的问题已审核，不能再补充证据")
     facts = photos.inspect_upload(upload)
     item = Evidence(visit=visit, finding=finding, token=secrets.token_hex(16), extension=facts.extension,
                     content_type=facts.content_type, size=facts.size, sha256=facts.sha256, width=facts.width,
@@ -143,14 +154,18 @@ def finding_dismiss(*, finding: Finding, actor: User, reason: str) -> Finding:
 
 @transaction.atomic
 def finding_appeal(*, finding: Finding, actor: User, reason: str) -> Finding:
-    """The agency contests a confirmed finding; the office adjudicates 属实 / 不属实."""
+    """The agency's liaison contests a confirmed finding with a reason; the office adjudicates 属实 / 不属实."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "请填写申诉理由"})
     finding = _lock_finding(finding)
+    require_liaison_of(actor, finding.visit.agency_id, "只有该机关的联络员可以申诉")
     if finding.status != FindingStatus.CONFIRMED:
         raise ConflictError("只能对已确认的问题申诉")
     if finding.appeal_status:
         raise ConflictError("该问题已申诉过")
-    finding.appeal_status, finding.appeal_text = AppealStatus.PENDING, reason.strip()
-    finding.appealed_at = timezone.now()
+    finding.appeal_status, finding.appeal_text = AppealStatus.PENDING, reason[:2000]
+    finding.appealed_at, finding.appealed_by = timezone.now(), actor
     finding.save()
     return finding
 

@@ -12,6 +12,8 @@ urlpatterns = [
     path("dashboard/findings/", views.review_queue, name="review"),
     path("dashboard/findings/<int:pk>/confirm/", views.review, {"verdict": "confirm"}, name="review-confirm"),
     path("dashboard/findings/<int:pk>/dismiss/", views.review, {"verdict": "dismiss"}, name="review-dismiss"),
+    path("dashboard/findings/appeals/", views.appeal_queue, name="appeals"),
+    path("dashboard/findings/<int:pk>/adjudicate/", views.adjudicate, name="adjudicate"),
     path("agency/findings/", views.agency_findings, name="agency-findings"),
     path("agency/findings/<int:pk>/appeal/", views.agency_appeal, name="agency-appeal"),
 ]

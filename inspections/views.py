@@ -15,7 +15,7 @@ from conduct_eval.errors import ConflictError
 from . import evidence as photos
 from . import selectors, services
 from .choices import VisitStatus
-from .forms import FindingFormSet, ReasonForm, VisitForm
+from .forms import AdjudicateForm, FindingFormSet, ReasonForm, VisitForm
 
 
 @login_required
@@ -47,8 +47,6 @@ def _save_visit(request, visit=None):
                 for upload in request.FILES.getlist("photos"):
                     services.evidence_add(visit=visit, upload=upload)
                 if submit:
-                    if not findings and not visit.summary:
-                        raise ValidationError({"summary": _("提交前请填写概况或至少一个问题")})
                     services.visit_submit(visit=visit)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
@@ -103,6 +101,7 @@ def evidence_file(request, pk):
 def review_queue(request):
     require_role(request.user, Role.ADMIN)
     return render(request, "inspections/review_queue.html", {"findings": selectors.review_queue(),
+                                                              "appeals": selectors.appeal_queue().count(),
                                                               "form": ReasonForm()})
 
 
@@ -127,6 +126,35 @@ def review(request, pk, verdict):
 
 
 @login_required
+def appeal_queue(request):
+    """申诉裁定: the agencies' appeals beside the findings review, each ruled 属实 or 不属实."""
+    require_role(request.user, Role.ADMIN)
+    return render(request, "inspections/appeal_queue.html", {"findings": selectors.appeal_queue(),
+                                                              "form": AdjudicateForm()})
+
+
+@login_required
+@require_POST
+def adjudicate(request, pk):
+    require_role(request.user, Role.ADMIN)
+    finding = get_object_or_404(selectors.findings_for(request.user), pk=pk)
+    form = AdjudicateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择“属实”或“不属实”"))
+        return redirect("inspections:appeals")
+    finding_true = form.cleaned_data["verdict"] == "true"
+    try:
+        services.finding_adjudicate(finding=finding, actor=request.user, finding_true=finding_true,
+                                    note=form.cleaned_data["note"])
+    except (ValidationError, ConflictError) as exc:
+        messages.error(request, "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+    else:
+        messages.success(request, (_("已裁定属实：%(finding)s，扣分维持") if finding_true else
+                                   _("已裁定不属实：%(finding)s，扣分已冲销")) % {"finding": finding})
+    return redirect("inspections:appeals")
+
+
+@login_required
 def agency_findings(request):
     """The liaison's view of its agency's confirmed findings: evidence, no inspector, an appeal button."""
     require_role(request.user, Role.AGENCY)
@@ -143,14 +171,12 @@ def agency_appeal(request, pk):
     require_role(request.user, Role.AGENCY)
     finding = get_object_or_404(selectors.findings_for(request.user), pk=pk)
     form = ReasonForm(request.POST)
-    if not form.is_valid() or not form.cleaned_data["reason"].strip():
-        messages.error(request, _("请填写申诉理由"))
-    else:
-        try:
-            services.finding_appeal(finding=finding, actor=request.user, reason=form.cleaned_data["reason"])
-            messages.success(request, _("申诉已提交，等待办公室裁定"))
-        except ConflictError as exc:
-            messages.error(request, str(exc))
+    try:
+        services.finding_appeal(finding=finding, actor=request.user,
+                                reason=form.cleaned_data["reason"] if form.is_valid() else "")
+        messages.success(request, _("申诉已提交，等待办公室裁定"))
+    except (ValidationError, ConflictError) as exc:
+        messages.error(request, "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
     return redirect("inspections:agency-findings")
 
 

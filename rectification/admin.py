@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import CommendationList, NoticeEvent, NoticeEvidence, Notification, RectificationNotice
+from .models import CalendarDay, CommendationList, NoticeEvent, NoticeEvidence, Notification, RectificationNotice
 
 
 class NoticeEventInline(admin.TabularInline):
@@ -54,3 +54,14 @@ class CommendationListAdmin(admin.ModelAdmin):
     list_display = ["cycle", "snapshot_id", "published_at"]
     filter_horizontal = ["agencies"]
     readonly_fields = ["cycle", "snapshot_id", "published_at"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """The office enters each year's holidays and adjusted working days from the State Council's notice."""
+
+    list_display = ["day", "kind", "name"]
+    list_filter = ["kind", "name"]
+    search_fields = ["name"]
+    date_hierarchy = "day"
+    ordering = ["-day"]

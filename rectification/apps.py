@@ -11,7 +11,7 @@ class RectificationConfig(AppConfig):
 
         from scoring.signals import final_snapshot_published
 
-        from . import models, receivers
+        from . import models, receivers, workdays  # noqa: F401  (workdays: the calendar's cache invalidation)
 
         final_snapshot_published.connect(receivers.on_final_snapshot_published,
                                          dispatch_uid="rectification.final_snapshot")

@@ -49,3 +49,10 @@ class TriageAction(models.TextChoices):
     ROUTE = "route", _("转交单位整改")
     MERGE = "merge", _("合并到相似意见")
     REJECT = "reject", _("不予采纳")
+
+
+class CalendarDayKind(models.TextChoices):
+    """A day of the State Council's holiday schedule (国务院办公厅关于部分节假日安排的通知)."""
+
+    HOLIDAY = "holiday", _("放假")
+    WORKDAY = "workday", _("调休上班")

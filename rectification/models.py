@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import Agency, Cycle
 from surveys.models import Opinion
 
-from .choices import CitizenAnswer, NoticeAction, NoticeSource, NoticeStatus, NotificationKind
+from .choices import CalendarDayKind, CitizenAnswer, NoticeAction, NoticeSource, NoticeStatus, NotificationKind
 
 
 class RectificationNotice(models.Model):
@@ -166,3 +166,24 @@ class CommendationList(models.Model):
 
     def __str__(self):
         return _("%(cycle)s表彰名单") % {"cycle": self.cycle.name}
+
+
+class CalendarDay(models.Model):
+    """节假日安排 — a public holiday or an adjusted working day (调休上班) of the State Council's schedule.
+
+    Deadlines count working days from this table: a day listed as a holiday is off, one listed
+    as a working day is on (a weekend made up), every other day is Monday–Friday. The office
+    enters each year from the State Council's notice, usually published in November.
+    """
+
+    day = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类别"), max_length=10, choices=CalendarDayKind.choices)
+    name = models.CharField(_("节日"), max_length=40, blank=True, help_text=_("例如 国庆节、春节"))
+
+    class Meta:
+        verbose_name = _("节假日安排")
+        verbose_name_plural = _("节假日安排")
+        ordering = ["day"]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d} {self.get_kind_display()} {self.name}".strip()

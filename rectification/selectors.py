@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -13,9 +13,10 @@ from agencies.access import get_visible, scope
 from agencies.models import Cycle, User
 from surveys.choices import OpinionStatus
 from surveys.models import Opinion
+from surveys.selectors import opinion_merge_root
 
 from .choices import NoticeStatus
-from .models import NoticeEvent, NoticeEvidence, Notification, RectificationNotice
+from .models import CalendarDay, NoticeEvent, NoticeEvidence, Notification, RectificationNotice
 from .similarity import similar
 
 # Near-duplicates are looked for among the same agency's opinions of the last weeks only.
@@ -124,15 +125,26 @@ def opinion_suggestions(opinions: list[Opinion], *,
 
 def notice_for_receipt(receipt: str) -> RectificationNotice | None:
     """The notice that answers the opinion with this receipt (directly or through a merge)."""
-    opinion = Opinion.objects.filter(receipt=(receipt or "").strip().upper()).select_related("merged_into").first()
+    opinion = Opinion.objects.filter(receipt=(receipt or "").strip().upper()).first()
     if opinion is None:
         return None
-    while opinion.merged_into_id is not None and opinion.status == OpinionStatus.MERGED:
-        opinion = opinion.merged_into
-    return RectificationNotice.objects.filter(opinion=opinion).first()
+    return RectificationNotice.objects.filter(opinion=opinion_merge_root(opinion)).first()
 
 
 # --- in-app inbox -----------------------------------------------------------------------
 
 def notifications_of(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).select_related("notice__agency")
+
+
+# --- holiday calendar -------------------------------------------------------------------
+
+CALENDAR_WARN_FROM_MONTH = 11  # the State Council publishes next year's schedule around November
+
+
+def calendar_years_missing(*, today: date | None = None) -> list[int]:
+    """The years whose holiday schedule the office still has to enter: this one, and from November the next."""
+    today = today or timezone.localdate()
+    years = [today.year, today.year + 1] if today.month >= CALENDAR_WARN_FROM_MONTH else [today.year]
+    known = {first.year for first in CalendarDay.objects.filter(day__year__in=years).dates("day", "year")}
+    return [year for year in years if year not in known]

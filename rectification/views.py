@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agencies.access import is_admin, require_role
+from agencies.access import has_role, is_admin, is_liaison_of, require_role
 from agencies.choices import Role
 from agencies.models import Agency
 from agencies.selectors import cycle_current
@@ -54,7 +54,7 @@ def notice_detail(request, pk):
     """One notice: the liaison responds here, the office verifies here; another agency's notice is a 404."""
     require_role(request.user, Role.AGENCY, Role.ADMIN, Role.LEADER)
     notice = selectors.notice_visible(request.user, pk)
-    respond_form = RespondForm() if request.user.effective_role == Role.AGENCY and notice.is_open else None
+    respond_form = RespondForm() if is_liaison_of(request.user, notice.agency_id) and notice.is_open else None
     verify_form = VerifyForm() if is_admin(request.user) and notice.status == "responded" else None
     if request.method == "POST":
         if "measures" in request.POST and respond_form is not None:
@@ -85,7 +85,7 @@ def notice_detail(request, pk):
             raise PermissionDenied
     return render(request, "rectification/notice_detail.html", {
         "notice": notice, "respond_form": respond_form, "verify_form": verify_form,
-        "back": "/agency/notices/" if request.user.effective_role == Role.AGENCY else "/dashboard/rectifications/",
+        "back": "/agency/notices/" if has_role(request.user, Role.AGENCY) else "/dashboard/rectifications/",
     })
 
 

@@ -67,15 +67,47 @@ def period_parse(name: str, *, starts_on: date, ends_on: date) -> Period:
     return Period(name=name, first_day=max(first, starts_on), end_day=min(end, ends_on + timedelta(days=1)))
 
 
-def period_just_ended(kind: str, *, today: date) -> str:
-    """The name of the week, month or quarter that ended right before `today`."""
-    yesterday = today - timedelta(days=1)
+def period_containing(kind: str, day: date) -> str:
+    """The name of the week, month or quarter that contains `day`."""
     if kind == "week":
-        year, week, _ = yesterday.isocalendar()
+        year, week, _ = day.isocalendar()
         return f"{year}-W{week:02d}"
     if kind == "month":
-        return f"{yesterday.year}-{yesterday.month:02d}"
+        return f"{day.year}-{day.month:02d}"
     if kind == "quarter":
-        return f"{yesterday.year}-Q{(yesterday.month - 1) // 3 + 1}"
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
     raise ValueError(kind)
 
+
+def _natural_bounds(kind: str, day: date) -> tuple[date, date]:
+    """The first day of the `kind` period containing `day`, and the first day after it (not clipped to a cycle)."""
+    if kind == "week":
+        first = day - timedelta(days=day.weekday())
+        return first, first + timedelta(days=7)
+    if kind == "month":
+        first = day.replace(day=1)
+        return first, _month_after(first.year, first.month)
+    if kind == "quarter":
+        first = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+        return first, _month_after(first.year, first.month + 2)
+    raise ValueError(kind)
+
+
+def period_just_ended(kind: str, *, today: date) -> str:
+    """The newest week, month or quarter that has ended on or before `today`.
+
+    Only the period that contains `today` is still running; the one before it is the one
+    the period-end job files, however late after its scheduled time the job runs.
+    """
+    first, _ = _natural_bounds(kind, today)
+    return period_containing(kind, first - timedelta(days=1))
+
+
+def periods_ended(kind: str, *, starts_on: date, ends_on: date, today: date) -> list[str]:
+    """Every week, month or quarter of a cycle that has ended on or before `today`, oldest first."""
+    names = []
+    first, end = _natural_bounds(kind, starts_on)
+    while first <= ends_on and end <= today:
+        names.append(period_containing(kind, first))
+        first, end = _natural_bounds(kind, end)
+    return names

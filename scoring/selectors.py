@@ -5,7 +5,7 @@ Python loop over responses, entries or assessments.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +20,7 @@ from surveys.selectors import appraisal_level_counts, public_level_counts
 from .choices import EntryKind
 from .method import AgencyInput
 from .models import Assessment, Indicator, RankingSnapshot, Scorecard, ScoreEntry
+from .periods import periods_ended
 
 ZERO = Decimal("0")
 
@@ -211,3 +212,15 @@ def snapshot_published(*, cycle_code: str | None = None) -> tuple[Cycle | None, 
     if cycle is None:
         return None, None
     return cycle, RankingSnapshot.objects.filter(cycle=cycle, final=True).select_related("cycle").first()
+
+
+def periods_unfiled(*, cycle: Cycle, kind: str, today: date) -> list[str]:
+    """The cycle's weeks, months or quarters that have ended by `today` and still need their snapshot, oldest first.
+
+    Those after the newest one stored: a period-end job that missed its scheduled time
+    (downtime, a stopped beat) files each of them on its next run.
+    """
+    ended = periods_ended(kind, starts_on=cycle.starts_on, ends_on=cycle.ends_on, today=today)
+    stored = set(RankingSnapshot.objects.filter(cycle=cycle, period__in=ended).values_list("period", flat=True))
+    last = max((i for i, name in enumerate(ended) if name in stored), default=-1)
+    return ended[last + 1:]

@@ -11,7 +11,8 @@ from agencies.models import Cycle
 from agencies.selectors import cycles_open
 
 from . import services
-from .periods import CYCLE, PeriodError, period_just_ended, period_parse
+from .periods import CYCLE
+from .selectors import periods_unfiled
 
 
 @shared_task(name="scoring.recompute", autoretry_for=(OperationalError,), retry_backoff=5, retry_jitter=True,
@@ -36,13 +37,14 @@ def recompute_open_cycles() -> None:
 
 @shared_task(name="scoring.snapshot_period_end", ignore_result=True)
 def snapshot_period_end(kind: str) -> None:
-    """At the end of a week, month or quarter (周检查、月点评、季小结): store that period's snapshot."""
+    """After a week, month or quarter ends (周检查、月点评、季小结): store that period's snapshot.
+
+    The period is the one that ended before the job's scheduled time, not "yesterday's":
+    a run delayed past its time files the same period, and a run after downtime files
+    every period missed since the newest one stored, each as of its own end.
+    """
     today = timezone.localdate()
-    period = period_just_ended(kind, today=today)
     cycles = Cycle.objects.filter(status__in=[CycleStatus.OPEN, CycleStatus.CLOSED], starts_on__lt=today)
-    for cycle in cycles:
-        try:
-            period_parse(period, starts_on=cycle.starts_on, ends_on=cycle.ends_on)
-        except PeriodError:
-            continue  # the period lies outside this cycle
-        recompute.delay(cycle.id, period)
+    for cycle in cycles.order_by("starts_on"):
+        for period in periods_unfiled(cycle=cycle, kind=kind, today=today):
+            recompute.delay(cycle.id, period)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -19,7 +20,8 @@ from agencies.selectors import agencies_active, cycle_current
 from conduct_eval.errors import ConflictError
 
 from . import exports, selectors, services
-from .models import Indicator, RankingSnapshot, Scorecard
+from .forms import EntryForm, ReverseForm
+from .models import Indicator, RankingSnapshot, Scorecard, ScoreEntry
 from .rankings import group_order, ranking_row
 
 # The method's reasons for leaving a component out (scoring/method.py REASONS): the cards store them
@@ -50,6 +52,59 @@ def _messages_of(exc: Exception) -> list[str]:
     if isinstance(exc, ValidationError):
         return [m for ms in exc.message_dict.values() for m in ms] if hasattr(exc, "error_dict") else exc.messages
     return [str(exc)]
+
+
+# --- /dashboard/ledger/ -----------------------------------------------------------------
+
+LEDGER_PAGE_SIZE = 50
+
+
+@login_required
+def ledger(request):
+    """计分台账: the cycle's entries, and the office books a bonus, a deduction or a veto (POST)."""
+    require_role(request.user, Role.ADMIN)
+    cycle = _cycle_from(request)
+    form = EntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            entry = services.score_entry_book(cycle=cycle, agency=data["agency"], kind=data["kind"],
+                                              points=data["points"] if data["points"] is not None else 0,
+                                              reason=data["reason"], actor=request.user)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except ConflictError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("已登记：%(entry)s") % {"entry": entry})
+            return redirect(f"{request.path}?cycle={cycle.code}")
+    entries = selectors.score_entries_visible(user=request.user, cycle=cycle).select_related("reversed_by")
+    agency = request.GET.get("agency") or ""
+    if agency:
+        entries = entries.filter(agency__code=agency)
+    return render(request, "scoring/ledger.html", {
+        "cycle": cycle, "cycles": Cycle.objects.order_by("-starts_on"), "form": form, "agency": agency,
+        "agencies": agencies_active().order_by("code"), "reverse_form": ReverseForm(),
+        "page": Paginator(entries, LEDGER_PAGE_SIZE).get_page(request.GET.get("page")),
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def ledger_reverse(request, entry_id: int):
+    """The office cancels an entry with a reversing one (a reason is required; an entry is reversed once)."""
+    require_role(request.user, Role.ADMIN)
+    entry = get_object_or_404(ScoreEntry.objects.select_related("cycle"), pk=entry_id)
+    form = ReverseForm(request.POST)
+    try:
+        services.score_entry_reverse(entry=entry, reason=form.cleaned_data["reason"] if form.is_valid() else "",
+                                     actor=request.user)
+    except (ValidationError, ConflictError) as exc:
+        messages.error(request, "；".join(_messages_of(exc)))
+    else:
+        messages.success(request, _("已冲销：%(entry)s") % {"entry": entry})
+    return redirect(f"/dashboard/ledger/?cycle={entry.cycle.code}")
 
 
 # --- /assess/ -------------------------------------------------------------------------

@@ -23,12 +23,13 @@ from agencies.models import Agency, AgencyGroup, Cycle, Window
 from agencies.scheme import DIMENSIONS
 
 from . import privacy
-from .choices import EvaluatorCategory, ResponseStatus, SurveyKind
+from .choices import EvaluatorCategory, OpinionStatus, ResponseStatus, SurveyKind
 from .models import (
     Ballot,
     BallotRating,
     Invitation,
     Opinion,
+    OpinionEvent,
     RatingMonthly,
     Response,
     Survey,
@@ -147,6 +148,71 @@ def appraisal_level_counts(*, cycle: Cycle, until: datetime) -> dict[int, LevelC
 def opinion_by_receipt(receipt: str) -> Opinion | None:
     return (Opinion.objects.filter(receipt=receipt.strip().upper()).select_related("agency")
             .prefetch_related("events").first())
+
+
+# --- merges: the one walk every routine uses ------------------------------------------
+
+MERGE_DEPTH_MAX = 50  # far beyond any real chain; only a corrupted cycle of merges gets near it
+
+
+def opinion_merge_root(opinion: Opinion) -> Opinion:
+    """The opinion handled for `opinion` and everything merged into it: follow `merged_into` to its end.
+
+    A chain (A → B → C) leads to C whatever the statuses along it; a cycle of merges (which
+    triage never makes, but data may hold) stops at the last opinion not yet seen.
+    """
+    seen = {opinion.pk}
+    while opinion.merged_into_id is not None and opinion.merged_into_id not in seen and len(seen) < MERGE_DEPTH_MAX:
+        seen.add(opinion.merged_into_id)
+        opinion = Opinion.objects.select_related("agency").get(pk=opinion.merged_into_id)
+    return opinion
+
+
+def opinions_merged_into(root: Opinion) -> list[Opinion]:
+    """Every opinion whose merge root is `root` (directly or through a chain), oldest first; not `root` itself."""
+    found: dict[int, Opinion] = {}
+    frontier = {root.pk}
+    for _ in range(MERGE_DEPTH_MAX):
+        merged = list(Opinion.objects.filter(merged_into_id__in=frontier).exclude(pk__in=[root.pk, *found]))
+        if not merged:
+            break
+        found.update((o.pk, o) for o in merged)
+        frontier = {o.pk for o in merged}
+    return sorted(found.values(), key=lambda o: (o.created_at, o.pk))
+
+
+@dataclass(frozen=True)
+class OpinionProgress:
+    """What /track/ shows for a receipt: the citizen's own opinion and the progress of the one handled for it."""
+
+    opinion: Opinion
+    root: Opinion
+    history: list[OpinionEvent]
+
+    @property
+    def status(self) -> str:
+        return self.root.status
+
+    @property
+    def status_label(self) -> str:
+        return self.root.get_status_display()
+
+
+def opinion_progress(receipt: str) -> OpinionProgress | None:
+    """The progress a citizen sees for a receipt; a merged opinion follows its merge root, rejection included.
+
+    History: the opinion's own steps up to its merge, then the root's steps after its receipt.
+    """
+    opinion = opinion_by_receipt(receipt)
+    if opinion is None:
+        return None
+    root = opinion_merge_root(opinion)
+    own = list(opinion.events.all())
+    if root.pk == opinion.pk:
+        return OpinionProgress(opinion=opinion, root=root, history=own)
+    before_merge = [e for e in own if e.status in (OpinionStatus.NEW, OpinionStatus.MERGED)]
+    handled = [e for e in root.events.all() if e.status != OpinionStatus.NEW]
+    return OpinionProgress(opinion=opinion, root=root, history=before_merge + handled)
 
 
 def survey_public(slug: str) -> Survey | None:

@@ -278,6 +278,14 @@ def opinion_create(*, survey: Survey, agency: Agency, text: str, window: Window 
     return opinion
 
 
+def opinion_lock_new(*, opinion: Opinion) -> Opinion:
+    """Lock an opinion for triage inside the caller's transaction; one already triaged is a 409."""
+    locked = Opinion.objects.select_for_update().get(pk=opinion.pk)
+    if locked.status != OpinionStatus.NEW:
+        raise ConflictError(f"该意见已处理（{locked.get_status_display()}）")
+    return locked
+
+
 @transaction.atomic
 def opinion_set_status(*, opinion: Opinion, status: str, note: str = "", merged_into: Opinion | None = None,
                        at: datetime | None = None) -> Opinion:

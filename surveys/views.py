@@ -153,13 +153,14 @@ def track(request):
     """Look up an opinion by its receipt: a form (POST, CSRF) or a link from the thanks page (GET)."""
     data = request.POST if request.method == "POST" else (request.GET if "receipt" in request.GET else None)
     form = TrackForm(data)
-    opinion, status = None, 200
+    progress, status = None, 200
     if data is not None and form.is_valid():
-        opinion = selectors.opinion_by_receipt(form.cleaned_data["receipt"])
-        if opinion is None:
+        progress = selectors.opinion_progress(form.cleaned_data["receipt"])
+        if progress is None:
             form.add_error("receipt", _("未找到该回执码，请核对后重试"))
             status = 404
-    return render(request, "surveys/track.html", {"form": form, "opinion": opinion}, status=status)
+    return render(request, "surveys/track.html", {"form": form, "progress": progress,
+                                                  "opinion": progress.opinion if progress else None}, status=status)
 
 
 # --- evaluators --------------------------------------------------------------------------

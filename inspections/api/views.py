@@ -6,7 +6,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from agencies.access import role_of
+from agencies.access import require_role, role_of
 from agencies.choices import Role
 from conduct_eval.api import EitherOf, error_answers, roles_allowed
 
@@ -77,8 +77,7 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return AgencyFindingSerializer if role_of(self.request.user) == Role.AGENCY else FindingSerializer
 
     def _review(self, request, pk, serializer_class, allowed):
-        if role_of(request.user) not in allowed:
-            raise PermissionDenied()
+        require_role(request.user, *allowed)
         finding = get_object_or_404(self.get_queryset(), pk=pk)
         params = serializer_class(data=request.data)
         params.is_valid(raise_exception=True)

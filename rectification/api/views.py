@@ -1,17 +1,17 @@
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agencies.access import has_role, is_admin
+from agencies.access import is_admin
 from agencies.choices import Role
 from agencies.models import Cycle
-from conduct_eval.api import IsAdmin, IsAdminOrLeader, error_answers
+from conduct_eval.api import IsAdmin, IsAdminOrLeader, error_answers, roles_allowed
 from surveys.models import Opinion
 
 from .. import selectors, services
@@ -29,19 +29,16 @@ from .serializers import (
 )
 
 
-class IsAdminOrLiaison(permissions.BasePermission):
-    """Notices: administrators, and liaisons for their own agency's (narrowed by `scope`)."""
-
-    def has_permission(self, request, view):
-        return has_role(request.user, Role.ADMIN, Role.AGENCY)
-
-
 @extend_schema_view(create=extend_schema(request=NoticeCreateSerializer, responses={201: NoticeSerializer}))
 class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                     viewsets.GenericViewSet):
-    """Rectification notices. Visibility first (another agency's notice is a 404), then the action's role (403)."""
+    """Rectification notices. Visibility first (another agency's notice is a 404), then the action's role (403).
 
-    permission_classes = [IsAdminOrLiaison]
+    Administrators and leaders read every notice, a liaison its own agency's (narrowed by `scope`);
+    who may respond or verify is the service's rule.
+    """
+
+    permission_classes = [roles_allowed(Role.ADMIN, Role.LEADER, Role.AGENCY)]
     filter_backends = [DjangoFilterBackend]
     filterset_class = NoticeFilterSet
     parser_classes = [JSONParser, MultiPartParser, FormParser]
@@ -68,8 +65,6 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     @action(detail=True, methods=["post"])
     def respond(self, request, pk=None):
         notice = self.get_object()
-        if request.user.effective_role != Role.AGENCY:
-            raise PermissionDenied("只有该机关的联络员可以反馈整改情况")
         payload = {"measures": request.data.get("measures", "")}
         if hasattr(request.data, "getlist"):
             payload["evidence"] = request.data.getlist("evidence")
@@ -83,8 +78,6 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
         notice = self.get_object()
-        if not is_admin(request.user):
-            raise PermissionDenied("只有办公室管理员可以核验")
         data = VerifySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         notice = services.notice_verify(notice=notice, actor=request.user, **data.validated_data)

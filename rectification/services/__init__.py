@@ -1,4 +1,5 @@
 """Every write of the rectification loop: one function per state change (see the modules)."""
+from .calendar import calendar_seed_from_library
 from .notices import (
     notice_citizen_feedback,
     notice_issue,
@@ -17,6 +18,7 @@ from .ranking import ranking_outcomes_publish
 from .triage import opinion_triage
 
 __all__ = [
+    "calendar_seed_from_library",
     "notice_citizen_feedback",
     "notice_issue",
     "notice_respond",

@@ -18,6 +18,8 @@ from django.db.models import Case, F, Q, QuerySet, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone, translation
 
+from agencies.access import require_liaison_of, require_role
+from agencies.choices import Role
 from agencies.models import Agency, Cycle, User
 from agencies.scheme import DEFAULT_SCHEME, normalize_scheme
 from agencies.selectors import cycle_current, cycle_for_date
@@ -28,6 +30,7 @@ from scoring.selectors import score_entry_live_by_source
 from scoring.services import score_entry_book, score_entry_reverse
 from surveys.choices import OpinionStatus
 from surveys.models import Opinion
+from surveys.selectors import opinions_merged_into
 from surveys.services import opinion_set_status
 
 from .. import evidence as evidence_files
@@ -64,10 +67,10 @@ def _notify_liaisons(notice: RectificationNotice, kind: str, subject: str, body:
 
 
 def _opinions_of(notice: RectificationNotice) -> list[Opinion]:
-    """The citizen opinions a notice answers: the routed one and those merged into it."""
+    """The citizen opinions a notice answers: the routed one and every one merged into it, through chains too."""
     if notice.opinion_id is None:
         return []
-    return [notice.opinion, *Opinion.objects.filter(merged_into_id=notice.opinion_id)]
+    return [notice.opinion, *opinions_merged_into(notice.opinion)]
 
 
 def _tell_citizens(notice: RectificationNotice, status: str, note: str, at: datetime | None = None) -> None:
@@ -137,7 +140,8 @@ def notice_issue(*, agency: Agency, source: str, text: str, cycle: Cycle | None 
 @transaction.atomic
 def notice_respond(*, notice: RectificationNotice, actor: User, measures: str,
                    files: Sequence[UploadedFile] = ()) -> RectificationNotice:
-    """The agency's response: measures taken and evidence files (type checked by content)."""
+    """The agency's response: measures taken and evidence files (type checked by content); its liaison only."""
+    require_liaison_of(actor, notice.agency_id, "只有该机关的联络员可以反馈整改情况")
     measures = (measures or "").strip()
     if not measures:
         raise ValidationError({"measures": "请填写整改措施"})
@@ -163,6 +167,7 @@ def notice_respond(*, notice: RectificationNotice, actor: User, measures: str,
 def notice_verify(*, notice: RectificationNotice, actor: User, accepted: bool,
                   comment: str = "") -> RectificationNotice:
     """The office verifies a responded notice (evidence required) or returns it to the agency with a comment."""
+    require_role(actor, Role.ADMIN, message="只有办公室管理员可以核验")
     comment = (comment or "").strip()
     if not accepted and not comment:
         raise ValidationError({"comment": "退回时请填写意见"})

@@ -11,24 +11,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Agency, User
-from conduct_eval.errors import ConflictError
 from surveys.choices import OpinionStatus
 from surveys.models import Opinion
-from surveys.services import opinion_set_status
+from surveys.selectors import opinion_merge_root
+from surveys.services import opinion_lock_new, opinion_set_status
 
 from ..choices import NoticeSource, TriageAction
 from .notices import notice_issue
 
 NOTE_MAX_LENGTH = 1000
-
-
-def _root(opinion: Opinion) -> Opinion:
-    """Follow merges to the opinion that is handled for all of them."""
-    seen = {opinion.pk}
-    while opinion.merged_into_id is not None and opinion.merged_into_id not in seen:
-        seen.add(opinion.merged_into_id)
-        opinion = opinion.merged_into
-    return opinion
 
 
 @transaction.atomic
@@ -43,14 +34,12 @@ def opinion_triage(*, opinion: Opinion, action: str, note: str = "", agency: Age
     if action == TriageAction.MERGE:
         if merge_into is None:
             raise ValidationError({"merge_into": "合并时请指定目标意见"})
-        merge_into = _root(merge_into)
+        merge_into = opinion_merge_root(merge_into)
         if merge_into.pk == opinion.pk:
             raise ValidationError({"merge_into": "不能合并到自身"})
     if action == TriageAction.REJECT and not note:
         raise ValidationError({"note": "不予采纳时请填写理由"})
-    locked = Opinion.objects.select_for_update().get(pk=opinion.pk)
-    if locked.status != OpinionStatus.NEW:
-        raise ConflictError(f"该意见已处理（{locked.get_status_display()}）")
+    locked = opinion_lock_new(opinion=opinion)
     at = at or timezone.now()
     if action == TriageAction.ROUTE:
         notice = notice_issue(agency=agency, source=NoticeSource.OPINION, text=locked.text, actor=actor,

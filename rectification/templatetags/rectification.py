@@ -11,6 +11,12 @@ def feedback_notice(receipt):
     return selectors.notice_for_receipt(receipt or "")
 
 
+@register.simple_tag
+def calendar_years_missing():
+    """The years whose holiday schedule is not entered yet (this one; from November also the next)."""
+    return selectors.calendar_years_missing()
+
+
 @register.filter
 def days_left(notice):
     from django.utils import timezone

@@ -159,7 +159,10 @@ class Rankings(CycleMixin, APIView):
                 period = period_parse(period, starts_on=cycle.starts_on, ends_on=cycle.ends_on).name
             except PeriodError as exc:
                 raise exceptions.ValidationError({"period": [str(exc)]}) from None
-        snapshot = selectors.snapshot_newest(cycle=cycle, period=period)
+        if has_role(request.user, Role.ADMIN, Role.LEADER):
+            snapshot = selectors.snapshot_newest(cycle=cycle, period=period)
+        else:  # the public reads what /public/ shows: the published final result, never a provisional one
+            snapshot = selectors.snapshot_published(cycle_code=cycle.code)[1] if period in (None, CYCLE) else None
         if snapshot is None:
             raise exceptions.NotFound(f"期间 {period or CYCLE} 还没有排名快照")
         return Response(ranking_payload(snapshot, selectors.scorecards_of(snapshot)))

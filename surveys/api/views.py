@@ -110,9 +110,9 @@ class BallotCreateView(PublicEndpoint):
 class TrackView(PublicEndpoint):
     @extend_schema(responses=TrackSerializer)
     def get(self, request, receipt):
-        """An opinion's status and history; never its contact."""
-        opinion = selectors.opinion_by_receipt(receipt)
-        if opinion is None:
+        """An opinion's status and history (a merged one: its merge root's progress); never its contact."""
+        progress = selectors.opinion_progress(receipt)
+        if progress is None:
             raise Http404
-        return Response({"status": opinion.status, "history": [
-            {"at": event.at, "status": event.status, "note": event.note} for event in opinion.events.all()]})
+        return Response({"status": progress.status, "history": [
+            {"at": event.at, "status": event.status, "note": event.note} for event in progress.history]})

@@ -25,8 +25,7 @@ def test_liaison_of_another_agency_gets_404_on_every_notice_route(client_for, ot
     assert client.get("/api/v1/rectifications/").json()["count"] == 0
 
 
-@pytest.mark.parametrize("who, expected", [(None, {401, 403}), ("inspector", {403}), ("assessor", {403}),
-                                           ("leader", {403})])
+@pytest.mark.parametrize("who, expected", [(None, {401, 403}), ("inspector", {403}), ("assessor", {403})])
 def test_anonymous_and_other_roles_are_refused(request, client_for, notice, who, expected):
     client = client_for(request.getfixturevalue(who) if who else None)
     routes = [*notice_routes(notice.pk), ("get", "/api/v1/rectifications/", None),
@@ -34,6 +33,30 @@ def test_anonymous_and_other_roles_are_refused(request, client_for, notice, who,
               ("get", "/api/v1/opinions/", None), ("post", "/api/v1/opinions/1/triage/", {"action": "reject"})]
     for method, url, body in routes:
         assert getattr(client, method)(url, body).status_code in expected, url
+
+
+def test_leader_reads_the_notices_the_board_shows_but_changes_none(client_for, leader, notice, responded):
+    client = client_for(leader)
+    listed = client.get("/api/v1/rectifications/")
+    assert listed.status_code == 200 and [n["id"] for n in listed.json()["results"]] == [notice.pk]
+    assert client.get(f"/api/v1/rectifications/{notice.pk}/").status_code == 200
+    for method, url, body in notice_routes(notice.pk)[1:]:
+        assert getattr(client, method)(url, body).status_code == 403, url
+    assert client.post("/api/v1/rectifications/", {"agency": "gaj", "text": "x"}).status_code == 403
+    assert client.get("/api/v1/opinions/").status_code == 403
+
+
+def test_respond_and_verify_roles_are_the_services_rule(admin, liaison, other_liaison, notice):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.notice_respond(notice=notice, actor=other_liaison, measures="措施", files=[png_file()])
+    with pytest.raises(PermissionDenied):
+        services.notice_respond(notice=notice, actor=admin, measures="措施", files=[png_file()])
+    responded = services.notice_respond(notice=notice, actor=liaison, measures="措施", files=[png_file()])
+    with pytest.raises(PermissionDenied):
+        services.notice_verify(notice=responded, actor=liaison, accepted=True)
+    assert services.notice_verify(notice=responded, actor=admin, accepted=True).status == "verified"
 
 
 def test_stats_are_for_admin_and_leader(client_for, cycle, leader, liaison, inspector):

@@ -32,7 +32,7 @@ def test_a_year_without_an_official_schedule_counts_monday_to_friday_and_warns(c
     with caplog.at_level(logging.WARNING, logger="rectification.workdays"):
         # 2031-01-03 is a Friday: five weekdays later is Friday 2031-01-10.
         assert add_working_days(datetime.date(2031, 1, 3), 5) == datetime.date(2031, 1, 10)
-    assert "no holiday schedule for 2031" in caplog.text
+    assert "has no entries for 2031" in caplog.text
 
 
 def test_notice_issued_before_national_day_turns_overdue_exactly_after_its_deadline_once(

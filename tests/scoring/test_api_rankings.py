@@ -5,6 +5,7 @@ from agencies.choices import CycleStatus
 from scoring.models import AppendOnlyError, RankingSnapshot, Scorecard
 from scoring.services import score_entry_book, score_entry_reverse, snapshot_compute
 from scoring.signals import final_snapshot_published
+from tests.scoring.factories import snapshot_with
 
 from .factories import rate_fully
 
@@ -82,9 +83,40 @@ def test_who_may_recompute_and_read(client_for, cycle, agency, leader, liaison, 
         assert client_for(user).post(f"/api/v1/cycles/{cycle.code}/recompute/", {}).status_code == 403
     assert client_for(leader).post(f"/api/v1/cycles/{cycle.code}/recompute/", {}).status_code == 403
     assert client_for().get(url).status_code in (401, 403)
+    cycle.status = CycleStatus.CLOSED
+    cycle.save()
+    snapshot_compute(cycle=cycle, final=True)
     cycle.status = CycleStatus.PUBLISHED
     cycle.save()
     assert client_for().get(url).status_code == 200  # public once published
+
+
+def test_the_public_reads_the_published_final_result_never_a_provisional_one(client, client_for, cycle, agency,
+                                                                             other_agency, admin):
+    score_entry_book(cycle=cycle, agency=agency, kind="bonus", points=2, reason="表彰", actor=admin)
+    cycle.status = CycleStatus.CLOSED
+    cycle.save()
+    final = snapshot_compute(cycle=cycle, final=True)
+    cycle.status = CycleStatus.PUBLISHED
+    cycle.save()
+    provisional = snapshot_with(cycle, [other_agency, agency], period="2026-Q4")  # stored after the final one
+    url = f"/api/v1/cycles/{cycle.code}/rankings/"
+    for who in (None, "liaison"):
+        reader = client_for(liaison_of(agency) if who else None)
+        body = reader.get(url).json()
+        assert (body["snapshot"], body["final"]) == (final.pk, True)
+        assert [row["agency"] for row in body["rows"]][0] == "gaj"
+        assert reader.get(f"{url}?period=cycle").json()["snapshot"] == final.pk
+        assert reader.get(f"{url}?period=2026-Q4").status_code == 404
+    assert client_for(admin).get(url).json()["snapshot"] == provisional.pk  # the office sees its newest
+    public = client.get("/public/").content.decode()
+    assert str(final.scorecards.get(agency=agency).total) in public
+
+
+def liaison_of(agency):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="liaison", role="agency", agency=agency)
 
 
 def test_same_inputs_same_digest_and_no_second_snapshot(cycle, agency, other_agency):

@@ -38,6 +38,9 @@ def test_bad_or_foreign_periods_are_refused(name):
     ("month", date(2027, 1, 1), "2026-12"),
     ("quarter", date(2026, 4, 1), "2026-Q1"),
     ("quarter", date(2027, 1, 1), "2026-Q4"),
+    ("week", date(2026, 3, 11), "2026-W10"),  # run late: still the week that ended, not the running one
+    ("month", date(2026, 3, 5), "2026-02"),
+    ("quarter", date(2026, 5, 20), "2026-Q1"),
 ])
 def test_the_period_that_just_ended(kind, today, expected):
     assert period_just_ended(kind, today=today) == expected

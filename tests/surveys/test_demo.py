@@ -3,7 +3,8 @@ import io
 import pytest
 import time_machine
 
-from surveys import demo, selectors
+from demo import ratings as demo
+from surveys import selectors
 from surveys.models import Ballot, Invitation, Opinion, RatingMonthly, Response
 from tests.factories import AgencyFactory, WindowFactory
 

@@ -3,7 +3,6 @@
 Logins are created once with random passwords kept in var/demo_credentials.json (outside
 git) and printed on every run.
 """
-import importlib
 import json
 import secrets
 from datetime import date
@@ -15,8 +14,10 @@ from django.utils import timezone
 
 from agencies import services
 from agencies.choices import CycleStatus, Role
-from agencies.demo import ASSESSOR_UNITS, DEFAULT_WINDOW, GROUPS, LEADERS, WINDOW_SETS
 from agencies.models import Agency, AgencyGroup, Cycle, User, Window
+from demo import ledger, notices, ratings, visits
+from demo.city import ASSESSOR_UNITS, DEFAULT_WINDOW, GROUPS, LEADERS, WINDOW_SETS
+from rectification.services import calendar_seed_from_library
 
 CREDENTIALS = settings.VAR_DIR / "demo_credentials.json"
 
@@ -45,6 +46,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             counts = self.load_city()
             cycle = self.load_cycle()
+            holidays = calendar_seed_from_library()
+        if holidays:
+            self.stdout.write(f"节假日安排：从 chinesecalendar 补录 {holidays} 天")
         credentials = self.load_users()
         self.load_apps(cycle)
         self.stdout.write(self.style.SUCCESS(
@@ -80,14 +84,8 @@ class Command(BaseCommand):
             status=CycleStatus.OPEN, scheme={})
 
     def load_apps(self, cycle: Cycle) -> None:
-        """Each app may ship `<app>/demo.py` with `demo_load(*, cycle, stdout)`, run in dependency order."""
-        for app in settings.DOMAIN_APPS[1:]:
-            try:
-                module = importlib.import_module(f"{app}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{app}.demo":
-                    raise
-                continue
+        """Each part of the demo city, in dependency order: ratings and opinions, the ledger, notices, visits."""
+        for module in (ratings, ledger, notices, visits):
             module.demo_load(cycle=cycle, stdout=self.stdout)
 
     def load_users(self) -> list[tuple[str, str, str]]:

@@ -3,6 +3,7 @@ citizen opinions. Idempotent (each notice has a `demo:` source key)."""
 from __future__ import annotations
 
 import io
+import secrets
 from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,13 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
+from agencies import services as agency_services
 from agencies.choices import Role
 from agencies.models import Agency, Cycle, User
+from rectification import services
+from rectification.models import RectificationNotice
 from surveys.choices import OpinionStatus
 from surveys.models import Opinion
-
-from . import services
-from .models import RectificationNotice
 
 # (key, agency code, source, text, days ago issued, state)
 NOTICES = [
@@ -36,6 +37,13 @@ def _png() -> SimpleUploadedFile:
     return SimpleUploadedFile("整改现场照片.png", buffer.getvalue(), content_type="image/png")
 
 
+def _liaison_for(agency: Agency) -> User:
+    """Only an agency's own liaison may respond: the demo gives each notice's agency one (no login shown)."""
+    return agency_services.user_create(username=f"liaison_{agency.code}", password=secrets.token_urlsafe(18),
+                                       role=Role.AGENCY, agency=agency, first_name=f"联络员（{agency.name}）",
+                                       email=f"liaison_{agency.code}@demo.example")
+
+
 def demo_load(*, cycle: Cycle, stdout) -> None:
     admin = User.objects.filter(username="admin").first()
     now = timezone.now()
@@ -44,7 +52,7 @@ def demo_load(*, cycle: Cycle, stdout) -> None:
         agency = Agency.objects.filter(code=code).first()
         if agency is None or RectificationNotice.objects.filter(source_key=f"demo:{key}").exists():
             continue
-        liaison = User.objects.filter(role=Role.AGENCY, agency=agency).first() or admin
+        liaison = User.objects.filter(role=Role.AGENCY, agency=agency).first() or _liaison_for(agency)
         with transaction.atomic():
             notice = services.notice_issue(agency=agency, cycle=cycle, source=source, text=text, actor=admin,
                                            source_key=f"demo:{key}", issued_at=now - timedelta(days=days_ago))

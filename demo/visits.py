@@ -6,11 +6,10 @@ from django.utils import timezone
 
 from agencies.choices import Role
 from agencies.models import Agency, Cycle, User
+from inspections import services
+from inspections.choices import FindingStatus
+from inspections.models import Finding, Visit
 from scoring.services import snapshot_compute
-
-from . import services
-from .choices import FindingStatus
-from .models import Finding, Visit
 
 FINDINGS = [
     ("attitude", "minor", "窗口工作人员接待群众时态度生硬，未使用文明用语"),

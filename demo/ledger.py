@@ -6,11 +6,10 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from agencies.demo import ASSESSOR_UNITS
 from agencies.models import Agency, Cycle
-
-from . import services
-from .models import Assessment, Indicator
+from demo.city import ASSESSOR_UNITS
+from scoring import services
+from scoring.models import Assessment, Indicator
 
 # (unit, code, name, max points): each member unit scores the indicators of its function.
 INDICATORS = [

@@ -18,11 +18,10 @@ from django.utils import timezone
 
 from agencies.models import Agency, Cycle
 from agencies.scheme import DIMENSIONS
-
-from . import privacy, qr
-from .choices import Channel, EvaluatorCategory, OpinionStatus, ResponseStatus, SurveyKind
-from .models import Invitation, Opinion, OpinionEvent, Response, Survey, rating_column
-from .services import (
+from surveys import privacy, qr
+from surveys.choices import Channel, EvaluatorCategory, OpinionStatus, ResponseStatus, SurveyKind
+from surveys.models import Invitation, Opinion, OpinionEvent, Response, Survey, rating_column
+from surveys.services import (
     OPINION_RECEIVED_NOTE,
     ballot_submit,
     invitations_issue,

@@ -1,0 +1,25 @@
+"""The apps' dependencies point one way: agencies, at the bottom, imports no other app of ConductEval."""
+import ast
+from pathlib import Path
+
+from django.conf import settings
+
+OTHERS = {"surveys", "scoring", "rectification", "inspections", "demo", "<dynamic import>"}
+
+
+def _imported_top_levels(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "import_module":
+            names.add("<dynamic import>")
+    return names
+
+
+def test_agencies_imports_no_other_app():
+    offending = {str(path.relative_to(settings.BASE_DIR)): sorted(_imported_top_levels(path) & OTHERS)
+                 for path in (Path(settings.BASE_DIR) / "agencies").rglob("*.py")}
+    assert {path: names for path, names in offending.items() if names} == {}
