@@ -1,20 +1,95 @@
-"""The REST API's shared pieces: pagination, the error format, role permissions, the schema's error answers."""
+"""The REST API's shared pieces: routes, parsers, pagination, the error format, role permissions, the schema's
+error answers."""
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.serializers import PolymorphicProxySerializerExtension
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from agencies.access import has_role, is_admin
 from agencies.choices import Role
 
 from .errors import ConflictError
+from .parsers import RequestTooLarge
+
+# --- Routes: an id is digits and a code is a slug before any view runs ---------------------------------
+
+class Router(SimpleRouter):
+    """A viewset's detail routes take only what its lookup can be: an `int` converter for an id, `slug` for a code.
+
+    Anything else (`x1`, `1e3`, `null,null`, a NUL) matches no route and is a 404, instead of reaching
+    the database as a value it cannot compare (a 500); the schema's path parameters say integer or slug.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(use_regex_path=False, **kwargs)
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        if not hasattr(viewset, "lookup_value_converter"):
+            lookup_field = getattr(viewset, "lookup_field", "pk")
+            viewset.lookup_value_converter = "int" if lookup_field in ("pk", "id") else "slug"
+        return super().get_lookup_regex(viewset, lookup_prefix)
+
+
+@csrf_exempt  # nothing to protect: it only ever answers 404 (else an unknown POST would be a CSRF 403 page)
+def not_found(request, *args, **kwargs):
+    """Any path under /api/v1/ that no route takes: a 404 in the API's error format, never an HTML page."""
+    return JsonResponse({"detail": "未找到。", "errors": {}}, status=404)
+
+
+# --- Dates: inside the years the product can mean ----------------------------------------------------------
+
+EARLIEST_DATE = date(2000, 1, 1)
+FUTURE_YEARS = 10  # a cycle or a survey is planned at most this far ahead
+
+
+def latest_date() -> date:
+    today = timezone.localdate()
+    return today.replace(year=today.year + FUTURE_YEARS, day=min(today.day, 28))
+
+
+def check_date_range(value: date | datetime, *, future: bool = True) -> None:
+    """A 400 for a date before 2000 or more than FUTURE_YEARS ahead (`future=False`: a few minutes ahead)."""
+    day = timezone.localtime(value).date() if isinstance(value, datetime) else value
+    if day < EARLIEST_DATE:
+        raise serializers.ValidationError(f"日期不能早于 {EARLIEST_DATE:%Y-%m-%d}")
+    if future and day > latest_date():
+        raise serializers.ValidationError(f"日期不能晚于 {latest_date():%Y-%m-%d}")
+    if not future and isinstance(value, datetime) and value > timezone.now() + timedelta(minutes=10):
+        raise serializers.ValidationError("时间不能晚于现在")
+
+
+class BoundedDateField(serializers.DateField):
+    """A date from 2000 to FUTURE_YEARS ahead."""
+
+    def to_internal_value(self, value):
+        value = super().to_internal_value(value)
+        check_date_range(value)
+        return value
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A moment from 2000 to FUTURE_YEARS ahead; `past=True`: not later than now (a few minutes of clock skew)."""
+
+    def __init__(self, *, past: bool = False, **kwargs):
+        self.past = past
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value):
+        value = super().to_internal_value(value)
+        check_date_range(value, future=not self.past)
+        return value
 
 
 class Pagination(PageNumberPagination):
@@ -23,12 +98,23 @@ class Pagination(PageNumberPagination):
     max_page_size = 500
 
 
-def _as_lists(detail) -> dict:
+def _messages(detail, path: str = "") -> list[str]:
+    """A field's messages, flat: a nested item's or field's message is prefixed with where it is (`[0].category：…`)."""
     if isinstance(detail, dict):
-        return {str(k): (v if isinstance(v, list) else [v]) for k, v in detail.items()}
+        return [m for key, value in detail.items()
+                for m in _messages(value, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}")]
     if isinstance(detail, list):
-        return {"non_field_errors": detail}
-    return {"non_field_errors": [detail]}
+        if not any(isinstance(item, dict | list) for item in detail):
+            return [f"{path.lstrip('.')}：{item}" if path else str(item) for item in detail]
+        return [m for index, item in enumerate(detail) for m in _messages(item, f"{path}[{index}]")]
+    return [f"{path.lstrip('.')}：{detail}" if path else str(detail)]
+
+
+def _as_lists(detail) -> dict:
+    """`{field: [messages]}`: each top-level field keeps its name, whatever the nesting of its errors."""
+    if isinstance(detail, dict):
+        return {str(k): _messages(v) for k, v in detail.items()}
+    return {"non_field_errors": _messages(detail)}
 
 
 def exception_handler(exc, context):
@@ -42,6 +128,10 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):  # Django's own bound on a form body
+        exc = RequestTooLarge()
+    elif isinstance(exc, SuspiciousOperation):  # too many form fields or files, a malformed upload
+        exc = exceptions.ParseError(str(exc) or "请求无法解析")
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

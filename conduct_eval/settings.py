@@ -214,6 +214,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "conduct_eval.api.Pagination",
+    # Bounded in size and depth, no control characters: bad bodies are a 400/413 in the error format.
+    "DEFAULT_PARSER_CLASSES": ["conduct_eval.parsers.JSONParser", "conduct_eval.parsers.FormParser",
+                               "conduct_eval.parsers.MultiPartParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "conduct_eval.api.exception_handler",

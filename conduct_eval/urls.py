@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views
+from . import api, views
 
 # Each app owns its paths.
 APPS = settings.DOMAIN_APPS
@@ -13,6 +13,7 @@ api_v1 = [
     *[path("", include(f"{app}.api.urls")) for app in APPS],
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"", api.not_found),  # last: an unknown path under the API is a JSON 404
 ]
 
 urlpatterns = [

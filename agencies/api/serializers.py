@@ -1,6 +1,8 @@
 from django.db import transaction
 from rest_framework import serializers
 
+from conduct_eval.api import BoundedDateField
+
 from .. import services
 from ..choices import Role
 from ..models import Agency, AgencyGroup, Cycle, User, Window
@@ -60,6 +62,8 @@ class SchemeField(serializers.JSONField):
 
 class CycleSerializer(serializers.ModelSerializer):
     scheme = SchemeField(required=False)
+    starts_on = BoundedDateField(label="开始日期")
+    ends_on = BoundedDateField(label="结束日期")
 
     class Meta:
         model = Cycle

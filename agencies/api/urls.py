@@ -1,9 +1,10 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from conduct_eval.api import Router
 
 from . import views
 
-router = SimpleRouter()
+router = Router()
 router.register("users", views.UserViewSet, basename="user")
 router.register("agency-groups", views.AgencyGroupViewSet, basename="agency-group")
 router.register("agencies", views.AgencyViewSet, basename="agency")

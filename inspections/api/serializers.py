@@ -1,6 +1,9 @@
+from django.utils import timezone
 from rest_framework import serializers
 
 from agencies.models import Agency, Window
+from agencies.selectors import cycle_for_date
+from conduct_eval.api import BoundedDateTimeField
 
 from ..choices import FindingCategory, Severity, VisitMode
 from ..models import Evidence, Finding, Visit
@@ -33,6 +36,7 @@ class VisitSerializer(serializers.ModelSerializer):
     # Written as a code; answered as a code too (Window's str() would cost a query per visit).
     window = serializers.SlugRelatedField(slug_field="code", required=False, allow_null=True,
                                           queryset=Window.objects.all())
+    visited_at = BoundedDateTimeField(past=True, label="察访时间")
     mode = serializers.ChoiceField(choices=VisitMode.choices)
     findings = FindingSerializer(many=True, required=False)
     evidence = EvidenceSerializer(many=True, read_only=True)
@@ -44,6 +48,13 @@ class VisitSerializer(serializers.ModelSerializer):
         fields = ["id", "agency", "window", "visited_at", "mode", "summary", "status", "submitted_at", "findings",
                   "evidence", "submit"]
         read_only_fields = ["id", "status", "submitted_at"]
+
+    def validate_visited_at(self, visited_at):
+        # A confirmed finding is booked in the cycle of its visit's day: a visit outside every cycle could
+        # never count.
+        if cycle_for_date(timezone.localdate(visited_at)) is None:
+            raise serializers.ValidationError("察访日期不在任何评议周期内")
+        return visited_at
 
     def to_internal_value(self, data):
         # A window code is unique within its agency only: look it up there, not among all windows.

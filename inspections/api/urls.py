@@ -1,8 +1,9 @@
-from rest_framework.routers import SimpleRouter
+
+from conduct_eval.api import Router
 
 from . import views
 
-router = SimpleRouter()
+router = Router()
 router.register("visits", views.VisitViewSet, basename="visit")
 router.register("findings", views.FindingViewSet, basename="finding")
 urlpatterns = router.urls

@@ -3,12 +3,12 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from agencies.access import require_role, role_of
 from agencies.choices import Role
 from conduct_eval.api import EitherOf, error_answers, roles_allowed
+from conduct_eval.parsers import FormParser, MultiPartParser
 
 from .. import selectors, services
 from .serializers import (

@@ -1,9 +1,10 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from conduct_eval.api import Router
 
 from . import views
 
-router = SimpleRouter()
+router = Router()
 router.register("rectifications", views.NoticeViewSet, basename="rectification")
 router.register("opinions", views.OpinionViewSet, basename="opinion")
 

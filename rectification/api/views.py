@@ -4,7 +4,6 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -41,7 +40,6 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     permission_classes = [roles_allowed(Role.ADMIN, Role.LEADER, Role.AGENCY)]
     filter_backends = [DjangoFilterBackend]
     filterset_class = NoticeFilterSet
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
         return selectors.notices_visible(self.request.user).order_by("-issued_at", "-id")

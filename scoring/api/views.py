@@ -8,6 +8,7 @@ from agencies.access import has_role
 from agencies.choices import Role
 from agencies.models import Cycle
 from conduct_eval.api import IsAdmin, error_answers
+from conduct_eval.parsers import query_param
 
 from .. import selectors, services
 from ..models import Indicator, ScoreEntry
@@ -55,7 +56,7 @@ class ScoreEntryList(CycleMixin, generics.ListCreateAPIView):
     def get_queryset(self):
         entries = selectors.score_entries_visible(user=self.request.user, cycle=self.get_cycle())
         entries = entries.select_related("reversed_by")
-        if agency := self.request.query_params.get("agency"):
+        if agency := query_param(self.request, "agency"):
             entries = entries.filter(agency__code=agency)
         return entries
 
@@ -153,7 +154,7 @@ class Rankings(CycleMixin, APIView):
             if not request.user.is_authenticated:
                 raise exceptions.NotAuthenticated()
             raise exceptions.PermissionDenied()
-        period = request.query_params.get("period") or None
+        period = query_param(request, "period") or None
         if period:
             try:
                 period = period_parse(period, starts_on=cycle.starts_on, ends_on=cycle.ends_on).name

@@ -1,6 +1,8 @@
+from django.utils import timezone
 from rest_framework import serializers
 
 from agencies.models import Agency, Cycle
+from conduct_eval.api import BoundedDateTimeField
 
 from .. import selectors, services
 from ..choices import Channel, EvaluatorCategory, OpinionStatus, ResponseStatus
@@ -9,6 +11,8 @@ from ..models import Survey
 
 class SurveySerializer(serializers.ModelSerializer):
     cycle = serializers.SlugRelatedField(slug_field="code", queryset=Cycle.objects.all())
+    opens_at = BoundedDateTimeField(label="开始时间")
+    closes_at = BoundedDateTimeField(label="结束时间")
 
     class Meta:
         model = Survey
@@ -17,6 +21,13 @@ class SurveySerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         if attrs["closes_at"] <= attrs["opens_at"]:
             raise serializers.ValidationError({"closes_at": "结束时间必须晚于开始时间"})
+        # Its responses count in its cycle: a survey that is over before the cycle starts, or opens after
+        # it ends, would collect answers for no period at all.
+        cycle = attrs["cycle"]
+        if timezone.localdate(attrs["opens_at"]) > cycle.ends_on:
+            raise serializers.ValidationError({"opens_at": f"开始时间晚于评议周期 {cycle.code} 的结束日期"})
+        if timezone.localdate(attrs["closes_at"]) <= cycle.starts_on:
+            raise serializers.ValidationError({"closes_at": f"结束时间早于评议周期 {cycle.code} 的开始日期"})
         return attrs
 
     def create(self, validated_data):

@@ -1,13 +1,14 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from conduct_eval.api import Router
 
 from . import views
 
-router = SimpleRouter()
+router = Router()
 router.register("surveys", views.SurveyViewSet, basename="survey")
 urlpatterns = [
     path("surveys/<slug:slug>/responses/", views.ResponseCreateView.as_view(), name="survey-responses"),
     path("ballots/", views.BallotCreateView.as_view(), name="ballots"),
-    path("track/<str:receipt>/", views.TrackView.as_view(), name="track"),
+    path("track/<slug:receipt>/", views.TrackView.as_view(), name="track"),
     *router.urls,
 ]

@@ -8,6 +8,11 @@ from .conftest import jpeg_with_gps, png, png_bomb
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _cycle_2026(cycle):
+    """A visit is dated inside an evaluation cycle (VISIT is in 2026)."""
+
 VISIT = {"agency": "gaj", "visited_at": "2026-03-02T10:30:00+08:00", "mode": "covert", "summary": "暗访",
          "findings": [{"category": "attitude", "severity": "major", "description": "脸难看"},
                       {"category": "inefficiency", "severity": "minor", "description": "排队四十分钟"}]}
