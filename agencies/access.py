@@ -1,8 +1,8 @@
 """What may this user see? Every page, API view and task asks here.
 
 Administrators and leaders see everything (leaders read only); a liaison sees its own
-agency's objects; an inspector sees the objects it owns. Another agency's object is a 404,
-not a 403, so its existence does not leak.
+agency's objects; an inspector sees the objects it owns; an account without a role sees
+nothing. Another agency's object is a 404, not a 403, so its existence does not leak.
 """
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from .choices import Role
 
 
 def role_of(user) -> str | None:
+    """The user's role; None for the anonymous and for an account that has been given no role."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return user.effective_role
+    return user.effective_role or None
 
 
 def is_admin(user) -> bool:

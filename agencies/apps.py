@@ -9,7 +9,7 @@ class AgenciesConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from . import models
+        from . import models, signals  # noqa: F401  (signals: tokens revoked on password change)
 
         for model in (models.AgencyGroup, models.Agency, models.Window, models.Cycle):
             auditlog.register(model)

@@ -105,7 +105,8 @@ class Cycle(models.Model):
 class User(AbstractUser):
     """系统用户 — with one role; a liaison is bound to one agency, an assessor to one unit."""
 
-    role = models.CharField(_("角色"), max_length=10, choices=Role.choices, default=Role.LEADER)
+    # No role until one is given: a role-less account signs in but sees nothing a role grants.
+    role = models.CharField(_("角色"), max_length=10, choices=Role.choices, blank=True, default="")
     agency = models.ForeignKey(Agency, models.PROTECT, null=True, blank=True, related_name="liaisons",
                                verbose_name=_("所属机关"))
     assessor_unit = models.CharField(_("考评单位"), max_length=100, blank=True)
@@ -122,7 +123,7 @@ class User(AbstractUser):
 
     @property
     def effective_role(self) -> str:
-        """A superuser is an administrator whatever the role field says."""
+        """A superuser is an administrator whatever the role field says; "" when no role is given."""
         return Role.ADMIN if self.is_superuser else self.role
 
     def clean(self):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "auditlog",
+    "axes",
     *DOMAIN_APPS,
     "demo",  # load_demo: above the domain apps
 ]
@@ -80,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "conduct_eval.middleware.AuditActorMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a page login's lockout into the lockout page
 ]
 
 ROOT_URLCONF = "conduct_eval.urls"
@@ -125,12 +128,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, broker --------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# A request never waits long on a dead or hung Redis: 1 s to connect, 1 s per cache reply, 1.5 s per
+# broker reply (more than kombu's 1 s BRPOP). A publish to a hung Redis waited a minute without these.
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+REDIS_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1.5}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            # With Redis down: the survey rate limit fails open (surveys/limits.py; the database's
+            # one-response-per-device rule still holds), login lockouts are not in the cache at all
+            # (AXES_HANDLER), sessions live in the database.
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:
@@ -147,6 +157,7 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
 else:
     CELERY_BROKER_URL = "filesystem://"
     _queue = VAR_DIR / "broker"
@@ -184,6 +195,31 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
+# --- Login lockout (django-axes): /login/, /admin/login/ and POST /api/v1/auth/token/ ----------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: a locked-out pair is refused before the password is tried
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Locked per (username, client address): a script guessing one account behind an office's NAT
+# locks that account from that address only; colleagues at the same address still sign in.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lock lasts LOGIN_LOCKOUT_MINUTES, not for ever
+AXES_RESET_ON_SUCCESS = True  # only failures count: a sign-in wipes the pair's earlier mistakes
+# The database, never the cache: a lockout must hold with Redis down, and be the same in every worker.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# The one answer to "who is the client" (TRUST_X_FORWARDED_FOR: the last X-Forwarded-For hop).
+AXES_CLIENT_IP_CALLABLE = "surveys.privacy.client_address"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "conduct_eval.authentication.lockout_response"  # the pages' answer; the API's is JSON
+AXES_ENABLE_ADMIN = False  # the office sees and lifts lockouts under agencies' 登录锁定 instead
+AXES_VERBOSE = False
+
+# API tokens are good for this many days after they are issued (then POST /auth/token/ again);
+# a password change or deactivation revokes them at once (agencies/signals.py).
+TOKEN_TTL_DAYS = int(os.environ.get("TOKEN_TTL_DAYS", "30"))
+
 # --- I18N -----------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -210,7 +246,7 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "conduct_eval.authentication.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "conduct_eval.api.Pagination",
@@ -220,7 +256,6 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "conduct_eval.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"login": os.environ.get("LOGIN_RATE_LIMIT", "10/min")},
     "COERCE_DECIMAL_TO_STRING": False,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -275,6 +310,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # a load balancer polls the backend over plain HTTP
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))

@@ -191,3 +191,34 @@ class Scorecard(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.agency} {self.total}"
+
+
+class RecomputeRequest(models.Model):
+    """重算请求 — the outbox of recomputes asked for in the full stack.
+
+    Committed with the request, so a dead broker delays a recompute, never loses it: the
+    worker's task or the sweep (scoring.recompute_sweep) runs it once. `claimed_at` is a
+    compare-and-set from NULL; a claim older than the lease belongs to a worker that died.
+    """
+
+    task_id = models.UUIDField(_("任务编号"), unique=True)
+    cycle = models.ForeignKey(Cycle, models.CASCADE, related_name="+", verbose_name=_("评议周期"))
+    period = models.CharField(_("期间"), max_length=10)
+    final = models.BooleanField(_("年度最终结果"), default=False)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name=_("发起人"))
+    requested_at = models.DateTimeField(_("请求时间"), auto_now_add=True)
+    published_at = models.DateTimeField(_("投递时间"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    snapshot_id = models.PositiveBigIntegerField(_("排名快照"), null=True, blank=True)
+    last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("重算请求")
+        verbose_name_plural = _("重算请求")
+        ordering = ["requested_at", "id"]
+        indexes = [models.Index(fields=["done_at", "claimed_at"], name="recompute_outbox")]
+
+    def __str__(self):
+        return f"{self.cycle_id} · {self.period} · {self.task_id}"

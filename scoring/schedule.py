@@ -6,6 +6,8 @@ period's snapshot is stored.
 from celery.schedules import crontab
 
 BEAT_SCHEDULE = {
+    # The outbox of requested recomputes: what a dead broker kept from the workers runs within a minute of its return.
+    "scoring-recompute-sweep": {"task": "scoring.recompute_sweep", "schedule": 60.0},
     "scoring-nightly-recompute": {
         "task": "scoring.recompute_open_cycles",
         "schedule": crontab(hour=1, minute=30),

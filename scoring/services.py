@@ -6,13 +6,16 @@ transaction (a confirmed finding, an overdue notice, an upheld appeal).
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import fields
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from agencies.choices import CycleStatus
 from agencies.models import Agency, Cycle
@@ -21,12 +24,17 @@ from conduct_eval.errors import ConflictError
 
 from . import method
 from .choices import EntryKind, EntrySource
-from .models import Assessment, Indicator, RankingSnapshot, Scorecard, ScoreEntry
+from .models import Assessment, Indicator, RankingSnapshot, RecomputeRequest, Scorecard, ScoreEntry
 from .periods import CYCLE, Period, PeriodError, period_parse
 from .selectors import may_assess, scheme_of, scoring_inputs, snapshot_newest
 from .signals import final_snapshot_published
 
+logger = logging.getLogger(__name__)
+
 MAX_ENTRY_POINTS = Decimal("100")
+# Seconds after which a recompute claimed by a worker that never finished is taken to be dead.
+DEFAULT_RECOMPUTE_LEASE = 900
+SWEEP_BATCH = 50
 _INPUT_FIELDS = tuple(f.name for f in fields(method.AgencyInput))
 
 
@@ -200,18 +208,80 @@ def recompute_request(*, cycle: Cycle, period: str = CYCLE, final: bool = False,
     """Ask for a recompute; returns the task id.
 
     Embedded default (no Redis): done now, before the answer. Full stack: checked now (a bad
-    period or a premature final result is refused at once) and queued after the commit.
+    period or a premature final result is refused at once), written to the outbox with the
+    caller's transaction and handed to the broker after the commit. A broker that is down costs
+    one quick failed publish, never the request: the sweep runs the recompute when it returns.
     """
-    from . import tasks
-
     snapshot_precheck(cycle=cycle, period=period, final=final)
     task_id = str(uuid.uuid4())
     if settings.REDIS_URL:
-        args = (cycle.pk, period, final, actor.pk if actor else None)
-        transaction.on_commit(lambda: tasks.recompute.apply_async(args, task_id=task_id))
+        request = RecomputeRequest.objects.create(task_id=task_id, cycle=cycle, period=period, final=final,
+                                                  requested_by=actor if actor and actor.pk else None)
+        transaction.on_commit(lambda: recompute_publish(request.pk), robust=True)
     else:
         snapshot_compute(cycle=cycle, period=period, final=final, actor=actor)
     return task_id
+
+
+def recompute_publish(request_id: int) -> bool:
+    """Hand one outbox row to the workers; False (and the row stays for the sweep) if the broker is down."""
+    from . import tasks  # tasks call services; imported here to keep the import graph one-way
+
+    try:
+        # One attempt, bounded by the broker's socket timeouts: a request must not wait on a dead
+        # broker, and the sweep is the retry. (retry=False would skip those timeouts: 5 s on a hung Redis.)
+        tasks.recompute_requested.apply_async((request_id,), retry=True, retry_policy={"max_retries": 0})
+    except Exception as exc:  # any broker failure (refused, timeout): the row stays pending
+        logger.warning("broker unavailable (%s): recompute request %s left for the sweep", exc, request_id)
+        return False
+    RecomputeRequest.objects.filter(pk=request_id, published_at__isnull=True).update(published_at=timezone.now())
+    return True
+
+
+def recompute_lease() -> timedelta:
+    return timedelta(seconds=getattr(settings, "RECOMPUTE_CLAIM_LEASE", DEFAULT_RECOMPUTE_LEASE))
+
+
+def recompute_run(*, request_id: int) -> int | None:
+    """Run one requested recompute unless it is done or another worker has it; returns the snapshot id.
+
+    A refused one (the cycle changed since the request: a bad period, a final result already
+    stored) is marked done with the reason rather than retried for ever.
+    """
+    claimed_at = timezone.now()
+    if RecomputeRequest.objects.filter(pk=request_id, done_at__isnull=True, claimed_at__isnull=True).update(
+            claimed_at=claimed_at) != 1:
+        return None
+    request = RecomputeRequest.objects.select_related("cycle", "requested_by").get(pk=request_id)
+    try:
+        snapshot = snapshot_compute(cycle=request.cycle, period=request.period, final=request.final,
+                                    actor=request.requested_by)
+    except (ValidationError, ConflictError) as exc:
+        RecomputeRequest.objects.filter(pk=request_id).update(done_at=timezone.now(), last_error=str(exc)[:300])
+        return None
+    except Exception as exc:
+        # Give the row back at once so a retry (or the sweep) need not wait out the lease.
+        RecomputeRequest.objects.filter(pk=request_id, claimed_at=claimed_at).update(
+            claimed_at=None, last_error=f"{type(exc).__name__}: {exc}"[:300])
+        raise
+    RecomputeRequest.objects.filter(pk=request_id).update(done_at=timezone.now(), snapshot_id=snapshot.pk,
+                                                          last_error="")
+    return snapshot.pk
+
+
+def recompute_sweep(*, at=None) -> int:
+    """Release claims older than the lease, then run what is still pending (oldest first). Returns the number run."""
+    at = at or timezone.now()
+    RecomputeRequest.objects.filter(done_at__isnull=True, claimed_at__lt=at - recompute_lease()).update(
+        claimed_at=None)
+    ran = 0
+    for request_id in RecomputeRequest.objects.filter(done_at__isnull=True, claimed_at__isnull=True).order_by(
+            "id").values_list("id", flat=True)[:SWEEP_BATCH]:
+        try:
+            ran += recompute_run(request_id=request_id) is not None
+        except Exception:  # one failing recompute must not stop the sweep; the row stays pending
+            logger.exception("recompute request %s failed; the next sweep tries again", request_id)
+    return ran
 
 
 def _input_dict(agency_input: method.AgencyInput) -> dict:

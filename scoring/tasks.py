@@ -28,6 +28,19 @@ def recompute(cycle_id: int, period: str = CYCLE, final: bool = False, actor_id:
     return services.snapshot_compute(cycle=cycle, period=period, final=final, actor=actor).pk
 
 
+@shared_task(name="scoring.recompute_requested", ignore_result=True, autoretry_for=(OperationalError,),
+             retry_backoff=5, retry_jitter=True, max_retries=5)
+def recompute_requested(request_id: int) -> int | None:
+    """Run one recompute of the outbox (asked for on the dashboard or the API)."""
+    return services.recompute_run(request_id=request_id)
+
+
+@shared_task(name="scoring.recompute_sweep", ignore_result=True)
+def recompute_sweep() -> int:
+    """Run the requested recomputes whose message never reached a worker (the broker was down)."""
+    return services.recompute_sweep()
+
+
 @shared_task(name="scoring.recompute_open_cycles", ignore_result=True)
 def recompute_open_cycles() -> None:
     """Nightly: refresh the whole-cycle ranking of every open cycle."""

@@ -86,7 +86,10 @@ class CycleSerializer(serializers.ModelSerializer):
 
 class UserSerializer(serializers.ModelSerializer):
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
-    role = serializers.ChoiceField(choices=Role.choices)
+    # Required: an account made without a role would see nothing. Blank only in answers (an account
+    # made in the admin without one), never accepted.
+    role = serializers.ChoiceField(choices=Role.choices, allow_blank=True,
+                                   help_text="必填；回答中空字符串表示尚未分配角色（什么也看不到）")
     agency = serializers.SlugRelatedField(slug_field="code", queryset=Agency.objects.all(), required=False,
                                           allow_null=True)
 
@@ -94,6 +97,11 @@ class UserSerializer(serializers.ModelSerializer):
         model = User
         fields = ["id", "username", "password", "role", "agency", "assessor_unit", "email", "first_name"]
         read_only_fields = ["id"]
+
+    def validate_role(self, value):
+        if not value:
+            raise serializers.ValidationError("请选择角色")
+        return value
 
     def validate(self, attrs):
         if attrs.get("role") == Role.AGENCY and not attrs.get("agency"):

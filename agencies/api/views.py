@@ -1,11 +1,14 @@
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, viewsets
+from rest_framework import exceptions, mixins, permissions, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.response import Response
 
 from conduct_eval.api import IsAdmin, ReadSignedInWriteAdmin, error_answers
+from conduct_eval.authentication import lockout_minutes, token_for
 
 from ..models import Agency, AgencyGroup, Cycle, User, Window
 from .serializers import AgencyGroupSerializer, AgencySerializer, CycleSerializer, UserSerializer, WindowSerializer
@@ -13,11 +16,26 @@ from .serializers import AgencyGroupSerializer, AgencySerializer, CycleSerialize
 
 @extend_schema_view(post=extend_schema(responses={200: AuthTokenSerializer, **error_answers(429)}))
 class TokenView(ObtainAuthToken):
-    """`POST {username, password}` → `{token}`; throttled per client against password guessing."""
+    """`POST {username, password}` → `{token}`, good for TOKEN_TTL_DAYS.
+
+    Repeated wrong passwords for one username from one client address lock that pair for a
+    while (django-axes, the same lock as the login pages): then 429, even with the right password.
+    """
 
     permission_classes = [permissions.AllowAny]  # as ObtainAuthToken's empty list, but the schema can tell
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    throttle_classes = []  # the lockout above is the guard; a per-address throttle would lock out an office
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        if not serializer.is_valid():
+            if getattr(request, "axes_locked_out", False):  # set by axes on this (DRF) request
+                raise exceptions.Throttled(wait=settings.AXES_COOLOFF_TIME.total_seconds(), detail=(
+                    f"密码错误次数过多，此账号已在当前地址暂时锁定，请 {lockout_minutes()} 分钟后再试"))
+            raise exceptions.ValidationError(serializer.errors)
+        user = serializer.validated_data["user"]
+        # A sign-in like the pages': last_login, axes' access log, and the pair's failures wiped.
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
+        return Response({"token": token_for(user).key})
 
 
 class CreateListRetrieve(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
