@@ -1,6 +1,8 @@
 """Pages of the rectification loop: the liaison's inbox, the office's triage queue and board, the citizen's answer."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +17,7 @@ from agencies.choices import Role
 from agencies.models import Agency
 from agencies.selectors import cycle_current
 from conduct_eval.errors import ConflictError
+from conduct_eval.security import safe_next
 from surveys.choices import OpinionStatus
 from surveys.models import Opinion
 
@@ -150,7 +153,7 @@ def triage(request, pk):
             messages.error(request, str(exc))
     else:
         messages.error(request, "；".join(m for ms in form.errors.values() for m in ms))
-    return redirect(request.POST.get("next") or "rectification:triage-queue")
+    return redirect(safe_next(request, "rectification:triage-queue"))
 
 
 # --- everyone signed in: the in-app inbox ------------------------------------------------
@@ -183,7 +186,7 @@ def track_feedback(request, receipt):
     else:
         error = _("请选择“已解决”或“未解决”")
     if not request.headers.get("HX-Request"):
-        return redirect(f"/track/?receipt={receipt}")
+        return redirect(f"/track/?{urlencode({'receipt': receipt})}")
     notice = RectificationNotice.objects.get(pk=notice.pk)
     status = 200 if error is None else 409 if form.is_valid() else 400
     return render(request, "rectification/partials/track_feedback.html",
