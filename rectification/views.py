@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,11 +16,13 @@ from agencies.access import is_admin, require_role
 from agencies.choices import Role
 from agencies.models import Agency
 from agencies.selectors import cycle_current
+from conduct_eval import uploads
 from conduct_eval.errors import ConflictError
 from conduct_eval.security import safe_next
 from surveys.choices import OpinionStatus
 from surveys.models import Opinion
 
+from . import evidence as evidence_files
 from . import selectors, services
 from .filters import NoticeFilterSet, OpinionFilterSet
 from .forms import FeedbackForm, RespondForm, TriageForm, VerifyForm
@@ -96,8 +98,17 @@ def notice_detail(request, pk):
 def evidence_download(request, pk, evidence_pk):
     require_role(request.user, Role.AGENCY, Role.ADMIN, Role.LEADER)
     evidence = selectors.evidence_visible(request.user, pk, evidence_pk)
-    return FileResponse(evidence.file.open("rb"), content_type=evidence.content_type, filename=evidence.name,
-                        as_attachment=evidence.content_type == "application/pdf")
+    try:
+        if not evidence_files.is_photo(evidence):
+            return FileResponse(evidence.file.open("rb"), content_type=evidence.content_type, filename=evidence.name,
+                                as_attachment=True)
+        # A photo: the copy made at upload, without EXIF (`?size=thumb`: its thumbnail); never the original.
+        evidence_files.ensure_copies(evidence)
+        copy = evidence.thumbnail if request.GET.get("size") == "thumb" else evidence.clean_copy
+        stem = evidence.name.rsplit(".", 1)[0] or "evidence"
+        return uploads.copy_response(copy, filename=f"{stem}.{copy.name.rsplit('.', 1)[-1]}")
+    except FileNotFoundError:
+        raise Http404 from None
 
 
 # --- the office -------------------------------------------------------------------------
