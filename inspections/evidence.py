@@ -1,22 +1,20 @@
 """Photo evidence: checked by content, hashed for the chain of custody, served without EXIF.
 
 The original is kept as uploaded (its SHA-256 proves it unchanged); what anyone downloads is
-a re-encoded copy that carries no EXIF (no GPS, no device serials).
+a re-encoded copy that carries no EXIF (no GPS, no device serials), made once at upload together
+with a thumbnail (conduct_eval.uploads).
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from PIL import ExifTags, Image, ImageOps
+from PIL import ExifTags, Image
 
 from conduct_eval import uploads
-
-SERVED_MAX_SIDE = 2560
 
 
 @dataclass(frozen=True)
@@ -81,14 +79,11 @@ def inspect_upload(upload) -> Facts:
                  gps_longitude=longitude)
 
 
-def clean_copy(fileobj) -> tuple[bytes, str]:
-    """Re-encode the stored original without any metadata: (bytes, content type)."""
-    with Image.open(fileobj) as image:
-        image = ImageOps.exif_transpose(image)  # keep the picture upright once the orientation tag is gone
-        image.thumbnail((SERVED_MAX_SIDE, SERVED_MAX_SIDE))
-        out = io.BytesIO()
-        if image.mode in ("RGBA", "LA", "P"):
-            image.save(out, format="PNG", optimize=True)
-            return out.getvalue(), "image/png"
-        image.convert("RGB").save(out, format="JPEG", quality=85)
-        return out.getvalue(), "image/jpeg"
+def store_copies(item, upload) -> None:
+    """The clean copy and the thumbnail of an evidence photo, made once, from the checked upload."""
+    uploads.attach_copies(item, upload, stem=item.token)
+
+
+def ensure_copies(item) -> None:
+    """Rows from before the copies existed get them once, the first time they are viewed."""
+    uploads.ensure_copies(item, stem=item.token)

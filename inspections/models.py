@@ -69,6 +69,11 @@ def evidence_path(instance, filename):
     return f"evidence/{instance.uploaded_at:%Y/%m}/{instance.token}.{instance.extension}"
 
 
+def evidence_copy_path(instance, filename):
+    # Beside the original: <token>.clean.jpg and <token>.thumb.jpg (named by conduct_eval.uploads.attach_copies).
+    return f"evidence/{instance.uploaded_at:%Y/%m}/{filename}"
+
+
 class Evidence(models.Model):
     """察访证据照片 — the original as uploaded (hash for the chain of custody), served re-encoded without EXIF."""
 
@@ -78,6 +83,11 @@ class Evidence(models.Model):
     token = models.CharField(max_length=32, unique=True, editable=False)
     extension = models.CharField(max_length=4, editable=False)
     file = models.FileField(_("原始文件"), upload_to=evidence_path, max_length=200)
+    # What is viewed, made once at upload: re-encoded without EXIF, and a thumbnail.
+    clean_copy = models.FileField(_("查看用副本（无元数据）"), upload_to=evidence_copy_path, max_length=200, blank=True,
+                                  editable=False)
+    thumbnail = models.FileField(_("缩略图"), upload_to=evidence_copy_path, max_length=200, blank=True,
+                                 editable=False)
     content_type = models.CharField(_("类型"), max_length=20)
     size = models.PositiveIntegerField(_("大小（字节）"))
     sha256 = models.CharField("SHA-256", max_length=64)

@@ -125,6 +125,7 @@ def evidence_add(*, visit: Visit, upload, finding: Finding | None = None) -> Evi
                     content_type=facts.content_type, size=facts.size, sha256=facts.sha256, width=facts.width,
                     height=facts.height, captured_at=facts.captured_at, gps_latitude=facts.gps_latitude,
                     gps_longitude=facts.gps_longitude, uploaded_at=timezone.now())
+    photos.store_copies(item, upload)  # what is viewed, made once
     item.file.save(f"{item.token}.{item.extension}", upload, save=False)
     item.save()
     return item

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from agencies.access import require_role
 from agencies.choices import Role
 from agencies.models import Window
+from conduct_eval import uploads
 from conduct_eval.errors import ConflictError
 
 from . import evidence as photos
@@ -84,17 +85,15 @@ def windows(request):
 
 @login_required
 def evidence_file(request, pk):
-    """A photo re-encoded without EXIF, for users allowed to see its finding."""
+    """The photo re-encoded without EXIF (`?size=thumb`: its thumbnail), for users allowed to see its finding.
+
+    Streams the copy made at upload; the original is never decoded here."""
     item = get_object_or_404(selectors.evidence_for(request.user), pk=pk)
     try:
-        with item.file.open("rb") as original:
-            body, content_type = photos.clean_copy(original)
+        photos.ensure_copies(item)
+        return uploads.copy_response(item.thumbnail if request.GET.get("size") == "thumb" else item.clean_copy)
     except FileNotFoundError:
         raise Http404 from None
-    response = HttpResponse(body, content_type=content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @login_required

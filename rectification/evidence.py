@@ -2,7 +2,8 @@
 
 Accepted: JPEG and PNG photos (decoded by Pillow) and PDF documents, each ≤ EVIDENCE_MAX_BYTES,
 at most EVIDENCE_MAX_FILES per response. Stored under MEDIA_ROOT and served only through the
-notice's access check.
+notice's access check: a PDF as uploaded, a photo as the copy made at upload without EXIF
+(conduct_eval.uploads), with a thumbnail.
 """
 from __future__ import annotations
 
@@ -72,6 +73,18 @@ def store(*, notice, upload: UploadedFile, kind: Kind, actor, round: int):
     evidence = NoticeEvidence(notice=notice, name=(upload.name or "evidence")[:200], content_type=kind.content_type,
                               extension=kind.extension, size=upload.size, sha256=uploads.sha256_of(upload),
                               uploaded_by=actor, round=round)
+    if kind is not PDF:
+        uploads.attach_copies(evidence, upload, stem=evidence.sha256[:16])  # viewed instead of the original
     evidence.file.save(upload.name or "evidence", upload, save=False)
     evidence.save()
     return evidence
+
+
+def is_photo(evidence) -> bool:
+    return evidence.content_type != PDF.content_type
+
+
+def ensure_copies(evidence) -> None:
+    """Photos stored before the copies existed get them once, the first time they are viewed."""
+    if is_photo(evidence):
+        uploads.ensure_copies(evidence, stem=evidence.sha256[:16])

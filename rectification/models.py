@@ -66,11 +66,21 @@ def evidence_path(instance, filename: str) -> str:
     return f"rectification/evidence/{instance.notice_id}/{instance.sha256[:16]}{instance.extension}"
 
 
+def evidence_copy_path(instance, filename: str) -> str:
+    # Beside the original: <sha>.clean.jpg and <sha>.thumb.jpg (named by conduct_eval.uploads.attach_copies).
+    return f"rectification/evidence/{instance.notice_id}/{filename}"
+
+
 class NoticeEvidence(models.Model):
     """整改佐证材料 — a file the agency attached to its response (type checked by content)."""
 
     notice = models.ForeignKey(RectificationNotice, models.CASCADE, related_name="evidence", verbose_name=_("整改通知"))
     file = models.FileField(_("文件"), upload_to=evidence_path, max_length=200)
+    # Photos only (a PDF is served as it is): what is viewed, made once at upload, without EXIF; a thumbnail.
+    clean_copy = models.FileField(_("查看用副本（无元数据）"), upload_to=evidence_copy_path, max_length=200, blank=True,
+                                  editable=False)
+    thumbnail = models.FileField(_("缩略图"), upload_to=evidence_copy_path, max_length=200, blank=True,
+                                 editable=False)
     name = models.CharField(_("原文件名"), max_length=200)
     content_type = models.CharField(_("类型"), max_length=50)
     extension = models.CharField(_("扩展名"), max_length=8)

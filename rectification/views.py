@@ -1,11 +1,13 @@
 """Pages of the rectification loop: the liaison's inbox, the office's triage queue and board, the citizen's answer."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,10 +16,13 @@ from agencies.access import has_role, is_admin, is_liaison_of, require_role
 from agencies.choices import Role
 from agencies.models import Agency
 from agencies.selectors import cycle_current
+from conduct_eval import uploads
 from conduct_eval.errors import ConflictError
+from conduct_eval.security import safe_next
 from surveys.choices import OpinionStatus
 from surveys.models import Opinion
 
+from . import evidence as evidence_files
 from . import selectors, services
 from .filters import NoticeFilterSet, OpinionFilterSet
 from .forms import FeedbackForm, RespondForm, TriageForm, VerifyForm
@@ -93,8 +98,17 @@ def notice_detail(request, pk):
 def evidence_download(request, pk, evidence_pk):
     require_role(request.user, Role.AGENCY, Role.ADMIN, Role.LEADER)
     evidence = selectors.evidence_visible(request.user, pk, evidence_pk)
-    return FileResponse(evidence.file.open("rb"), content_type=evidence.content_type, filename=evidence.name,
-                        as_attachment=evidence.content_type == "application/pdf")
+    try:
+        if not evidence_files.is_photo(evidence):
+            return FileResponse(evidence.file.open("rb"), content_type=evidence.content_type, filename=evidence.name,
+                                as_attachment=True)
+        # A photo: the copy made at upload, without EXIF (`?size=thumb`: its thumbnail); never the original.
+        evidence_files.ensure_copies(evidence)
+        copy = evidence.thumbnail if request.GET.get("size") == "thumb" else evidence.clean_copy
+        stem = evidence.name.rsplit(".", 1)[0] or "evidence"
+        return uploads.copy_response(copy, filename=f"{stem}.{copy.name.rsplit('.', 1)[-1]}")
+    except FileNotFoundError:
+        raise Http404 from None
 
 
 # --- the office -------------------------------------------------------------------------
@@ -150,7 +164,7 @@ def triage(request, pk):
             messages.error(request, str(exc))
     else:
         messages.error(request, "；".join(m for ms in form.errors.values() for m in ms))
-    return redirect(request.POST.get("next") or "rectification:triage-queue")
+    return redirect(safe_next(request, "rectification:triage-queue"))
 
 
 # --- everyone signed in: the in-app inbox ------------------------------------------------
@@ -183,7 +197,7 @@ def track_feedback(request, receipt):
     else:
         error = _("请选择“已解决”或“未解决”")
     if not request.headers.get("HX-Request"):
-        return redirect(f"/track/?receipt={receipt}")
+        return redirect(f"/track/?{urlencode({'receipt': receipt})}")
     notice = RectificationNotice.objects.get(pk=notice.pk)
     status = 200 if error is None else 409 if form.is_valid() else 400
     return render(request, "rectification/partials/track_feedback.html",

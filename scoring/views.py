@@ -2,6 +2,8 @@
 the liaison's scorecard, and the public results of a published cycle."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -208,7 +210,7 @@ def dashboard_recompute(request):
         messages.error(request, "；".join(_messages_of(exc)))
     else:
         messages.success(request, _("年度最终结果已生成") if final else _("已重新计算 %(period)s") % {"period": period})
-    return redirect(f"/dashboard/?cycle={cycle.code}&period={period}")
+    return redirect(f"/dashboard/?{urlencode({'cycle': cycle.code, 'period': period})}")  # period is the request's
 
 
 @login_required

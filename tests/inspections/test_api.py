@@ -96,7 +96,7 @@ def test_photo_keeps_hash_time_and_gps_but_is_served_without_exif(client, client
     client.force_login(inspector)
     served = client.get(body["url"])
     assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
-    image = Image.open(__import__("io").BytesIO(served.content))
+    image = Image.open(__import__("io").BytesIO(b"".join(served.streaming_content)))
     assert not image.getexif() and "exif" not in image.info
     item = Evidence.objects.get()
     assert not item.file.url.startswith("/static/") and "evidence/" in item.file.name

@@ -13,7 +13,8 @@ from .test_api import VISIT
 pytestmark = pytest.mark.django_db
 
 
-def test_a_visit_with_nothing_to_review_is_refused_by_api_page_and_service(client_for, client, inspector, agency, cycle):
+def test_a_visit_with_nothing_to_review_is_refused_by_api_page_and_service(client_for, client, inspector, agency,
+                                                                           cycle):
     empty = {**VISIT, "summary": "", "findings": []}
     response = client_for(inspector).post("/api/v1/visits/", empty, format="json")
     assert response.status_code == 400 and "findings" in response.json()["errors"], response.json()
