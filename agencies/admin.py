@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from conduct_eval.errors import ConflictError
 
 from . import services
-from .choices import CycleStatus
+from .choices import CycleStatus, Role
 from .models import Agency, AgencyGroup, Cycle, User, Window
 
 admin.site.site_header = _("机关作风评议系统 · 管理")
@@ -19,6 +19,9 @@ admin.site.index_title = _("系统配置")
 class AgencyGroupAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "order"]
     search_fields = ["code", "name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj else []  # the API's key: it never changes (the API has no update)
 
 
 class WindowInline(admin.TabularInline):
@@ -33,6 +36,9 @@ class AgencyAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     inlines = [WindowInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj else []  # printed in QR codes and the API's key: agency_update refuses it too
+
 
 @admin.register(Window)
 class WindowAdmin(admin.ModelAdmin):
@@ -40,6 +46,9 @@ class WindowAdmin(admin.ModelAdmin):
     list_filter = ["agency__group"]
     search_fields = ["code", "name", "agency__name"]
     list_select_related = ["agency"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["agency", "code"] if obj else []  # printed in the window's QR code
 
 
 class CycleAdminForm(forms.ModelForm):
@@ -114,3 +123,14 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "is_active"]
     fieldsets = [*BaseUserAdmin.fieldsets, (_("角色"), {"fields": ["role", "agency", "assessor_unit"]})]
     add_fieldsets = [*BaseUserAdmin.add_fieldsets, (_("角色"), {"fields": ["role", "agency", "assessor_unit"]})]
+
+    def save_model(self, request, obj, form, change):
+        # The role's rules (a liaison has an agency, an assessor a unit) are the model's clean, which the
+        # form ran; what user_create does beyond them is done here too, so both faces make the same user.
+        if obj.role != Role.AGENCY:
+            obj.agency = None
+        if obj.role != Role.ASSESSOR:
+            obj.assessor_unit = ""
+        if not change:
+            obj.is_staff = obj.role == Role.ADMIN
+        super().save_model(request, obj, form, change)

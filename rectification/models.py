@@ -37,7 +37,9 @@ class RectificationNotice(models.Model):
     # Each return to the agency starts a new round; notifications are keyed per round.
     round = models.PositiveSmallIntegerField(_("整改轮次"), default=1)
     citizen_answer = models.CharField(_("群众评价"), max_length=10, choices=CitizenAnswer.choices, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+    # Every user reference of a notice's record is PROTECT: a user who acted or was told is deactivated,
+    # never deleted, so the history keeps its names (the admin refuses the delete and lists why).
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("下发人"))
 
     class Meta:
@@ -88,7 +90,7 @@ class NoticeEvidence(models.Model):
     sha256 = models.CharField("SHA-256", max_length=64)
     round = models.PositiveSmallIntegerField(_("整改轮次"), default=1)
     uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
                                     related_name="+", verbose_name=_("上传人"))
 
     class Meta:
@@ -106,7 +108,7 @@ class NoticeEvent(models.Model):
     notice = models.ForeignKey(RectificationNotice, models.CASCADE, related_name="events", verbose_name=_("整改通知"))
     at = models.DateTimeField(_("时间"), default=timezone.now)
     action = models.CharField(_("事项"), max_length=15, choices=NoticeAction.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
                               verbose_name=_("操作人"))
     note = models.TextField(_("说明"), blank=True)
 
@@ -131,7 +133,7 @@ class Notification(models.Model):
                                verbose_name=_("整改通知"))
     kind = models.CharField(_("类型"), max_length=15, choices=NotificationKind.choices)
     seq = models.PositiveSmallIntegerField(_("轮次"), default=1)
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications",
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="notifications",
                                   verbose_name=_("收件人"))
     email = models.EmailField(_("邮箱"), blank=True)
     subject = models.CharField(_("标题"), max_length=200)

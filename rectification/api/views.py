@@ -63,6 +63,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     @action(detail=True, methods=["post"])
     def respond(self, request, pk=None):
         notice = self.get_object()
+        services.notice_may_respond(notice=notice, actor=request.user)  # 403 before any input is judged
         payload = {"measures": request.data.get("measures", "")}
         if hasattr(request.data, "getlist"):
             payload["evidence"] = request.data.getlist("evidence")
@@ -76,6 +77,7 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
         notice = self.get_object()
+        services.notice_may_verify(actor=request.user)  # 403 before any input is judged
         data = VerifySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         notice = services.notice_verify(notice=notice, actor=request.user, **data.validated_data)

@@ -3,6 +3,8 @@ from .calendar import calendar_seed_from_library
 from .notices import (
     notice_citizen_feedback,
     notice_issue,
+    notice_may_respond,
+    notice_may_verify,
     notice_respond,
     notice_verify,
     notice_withdraw,
@@ -21,6 +23,8 @@ __all__ = [
     "calendar_seed_from_library",
     "notice_citizen_feedback",
     "notice_issue",
+    "notice_may_respond",
+    "notice_may_verify",
     "notice_respond",
     "notice_verify",
     "notice_withdraw",

@@ -137,11 +137,21 @@ def notice_issue(*, agency: Agency, source: str, text: str, cycle: Cycle | None 
     return notice
 
 
+def notice_may_respond(*, notice: RectificationNotice, actor: User) -> None:
+    """Only the liaison of the notice's agency responds (PermissionDenied otherwise); faces ask before parsing input."""
+    require_liaison_of(actor, notice.agency_id, "只有该机关的联络员可以反馈整改情况")
+
+
+def notice_may_verify(*, actor: User) -> None:
+    """Only the office verifies or returns a response (PermissionDenied otherwise)."""
+    require_role(actor, Role.ADMIN, message="只有办公室管理员可以核验")
+
+
 @transaction.atomic
 def notice_respond(*, notice: RectificationNotice, actor: User, measures: str,
                    files: Sequence[UploadedFile] = ()) -> RectificationNotice:
     """The agency's response: measures taken and evidence files (type checked by content); its liaison only."""
-    require_liaison_of(actor, notice.agency_id, "只有该机关的联络员可以反馈整改情况")
+    notice_may_respond(notice=notice, actor=actor)
     measures = (measures or "").strip()
     if not measures:
         raise ValidationError({"measures": "请填写整改措施"})
@@ -167,7 +177,7 @@ def notice_respond(*, notice: RectificationNotice, actor: User, measures: str,
 def notice_verify(*, notice: RectificationNotice, actor: User, accepted: bool,
                   comment: str = "") -> RectificationNotice:
     """The office verifies a responded notice (evidence required) or returns it to the agency with a comment."""
-    require_role(actor, Role.ADMIN, message="只有办公室管理员可以核验")
+    notice_may_verify(actor=actor)
     comment = (comment or "").strip()
     if not accepted and not comment:
         raise ValidationError({"comment": "退回时请填写意见"})
