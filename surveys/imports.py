@@ -372,7 +372,7 @@ def _import_postgresql(survey: Survey, source, digest: str, path: str, stage: Ca
         try:
             with transaction.atomic():
                 cursor.copy_expert(f"COPY import_staging ({', '.join(map(_staging_column, header))}) "
-                                   "FROM STDIN WITH (FORMAT csv, ENCODING 'UTF8')", source, size=COPY_CHUNK)
+                                   "FROM STDIN WITH (FORMAT csv, ENCODING 'UTF8')", source, COPY_CHUNK)
         except (psycopg2.DataError, DataError) as exc:
             error = exc.__cause__ if isinstance(exc, DataError) else exc
             if getattr(error, "pgcode", "") in {"22021", "22P05"}:  # invalid byte sequence, untranslatable
