@@ -10,6 +10,11 @@ row under the row lock the UPSERT takes, and is counted exactly once.
 
 `rebuild` recounts a survey's rows from scratch (one DELETE and one GROUP BY), for data put
 into the table without counting (the benchmark data set).
+
+Appraisal ballots have daily rollups (BallotDaily: survey, agency, category, day → count per
+level), added in the ballot's own transaction by `ballot_add` (one UPSERT of as many rows
+as the ballot rates agencies) and recounted by `ballot_rebuild` (one GROUP BY). These two
+run on SQLite too.
 """
 from __future__ import annotations
 
@@ -19,7 +24,17 @@ from django.db import connection
 from agencies.scheme import DIMENSIONS
 
 from .choices import ResponseStatus
-from .models import LEVEL_RANGE, RatingMonthly, Response, count_column, rating_column
+from .models import (
+    LEVEL_RANGE,
+    Ballot,
+    BallotDaily,
+    BallotRating,
+    RatingMonthly,
+    Response,
+    ballot_level_column,
+    count_column,
+    rating_column,
+)
 
 PAIRS = [(d, level) for d in DIMENSIONS for level in LEVEL_RANGE]
 
@@ -50,4 +65,37 @@ def rebuild(*, survey_id: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table} WHERE survey_id = %s", [survey_id])
         cursor.execute(upsert_grouped_sql(source), [survey_id])
+        return cursor.rowcount
+
+
+def ballot_add(ballot: Ballot, ratings: dict[int, int]) -> None:
+    """Count one stored ballot (agency id → level) into its day's rollup rows: one UPSERT, in the caller's
+    transaction."""
+    if not ratings:
+        return
+    table = _q(BallotDaily._meta.db_table)
+    levels = [ballot_level_column(level) for level in LEVEL_RANGE]
+    rows, params = [], []
+    for agency_id, level in sorted(ratings.items()):  # sorted: concurrent ballots lock rows in one order
+        rows.append(f"(%s, %s, %s, %s, {', '.join('1' if lv == level else '0' for lv in LEVEL_RANGE)})")
+        params += [ballot.survey_id, agency_id, ballot.category, ballot.submitted_on]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (survey_id, agency_id, category, day, {', '.join(map(_q, levels))}) "
+            f"VALUES {', '.join(rows)} ON CONFLICT (survey_id, agency_id, category, day) DO UPDATE SET "
+            + ", ".join(f"{_q(c)} = {table}.{_q(c)} + excluded.{_q(c)}" for c in levels), params)
+
+
+def ballot_rebuild(*, survey_id: int) -> int:
+    """Recount an appraisal survey's daily ballot rollups from its ratings (one GROUP BY); returns the rows written."""
+    table = _q(BallotDaily._meta.db_table)
+    levels = [ballot_level_column(level) for level in LEVEL_RANGE]
+    counts = ", ".join(f"SUM(CASE WHEN r.level = {level} THEN 1 ELSE 0 END)" for level in LEVEL_RANGE)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE survey_id = %s", [survey_id])
+        cursor.execute(
+            f"INSERT INTO {table} (survey_id, agency_id, category, day, {', '.join(map(_q, levels))}) "
+            f"SELECT b.survey_id, r.agency_id, b.category, b.submitted_on, {counts} "
+            f"FROM {_q(BallotRating._meta.db_table)} r JOIN {_q(Ballot._meta.db_table)} b ON b.id = r.ballot_id "
+            f"WHERE b.survey_id = %s GROUP BY b.survey_id, r.agency_id, b.category, b.submitted_on", [survey_id])
         return cursor.rowcount
