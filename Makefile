@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-micro clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,15 @@ test: lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The province-scale table (bench/scale.py) on PostgreSQL: DATABASE_URL's, or a throwaway cluster.
+# BENCH_SIZE=full|small|ci; appends to bench/RESULTS.md.
+BENCH_SIZE ?= small
 bench: $(VENV)/.installed
+	@if echo "$$DATABASE_URL" | grep -q '^postgres'; then $(PY) -m bench.scale --size $(BENCH_SIZE) $(BENCH_ARGS); \
+	else bin/with-services $(PY) -m bench.scale --size $(BENCH_SIZE) $(BENCH_ARGS); fi
+
+# The older micro-benchmarks (bench/bench_*.py), any database.
+bench-micro: $(VENV)/.installed
 	$(PY) -m bench
 
 clean:

@@ -37,6 +37,7 @@ def _populate(n_agencies: int, per_agency: int, run: int):
     from agencies.models import Agency, AgencyGroup, Cycle
     from agencies.scheme import DIMENSIONS, normalize_scheme
     from scoring.models import Assessment, Indicator, ScoreEntry
+    from surveys import rollups
     from surveys.models import Ballot, BallotRating, RatingMonthly, Response, Survey, count_column, rating_column
 
     rng = random.Random(run)
@@ -72,6 +73,7 @@ def _populate(n_agencies: int, per_agency: int, run: int):
             ballot = Ballot.objects.create(survey=appraisal, category=category, submitted_on=date(2026, 11, 20))
             BallotRating.objects.bulk_create([BallotRating(ballot=ballot, agency=a, level=rng.randint(1, 5))
                                               for a in agencies])
+    rollups.ballot_rebuild(survey_id=appraisal.pk)
     indicator = Indicator.objects.create(cycle=cycle, code="i", name="i", max_points=20, assessor_unit="u")
     Assessment.objects.bulk_create([Assessment(indicator=indicator, agency=a, revision=1, points=rng.randint(10, 20))
                                     for a in agencies])

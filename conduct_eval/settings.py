@@ -362,3 +362,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Benchmarks only --------------------------------------------------------------------
+# bench/scale.py starts its gunicorn with CE_BENCH_URLS=1 to mount the one-INSERT baseline view
+# next to the product's URLs (bench/urls.py). Never set in production.
+if env_bool("CE_BENCH_URLS", False):
+    ROOT_URLCONF = "bench.urls"

@@ -229,3 +229,34 @@ class BallotRating(models.Model):
 
     def __str__(self):
         return f"{self.agency_id}: {self.level}"
+
+
+def ballot_level_column(level: int) -> str:
+    """The column of a BallotDaily row counting ratings of `level`."""
+    return f"level_{level}"
+
+
+class BallotDaily(models.Model):
+    """评议日汇总 — per appraisal survey, agency, evaluator category and day: the ballots rating it at each level.
+
+    Kept up to date in the ballot's transaction (one UPSERT for all the agencies it rates),
+    so that scoring reads 2,000 agencies × 4 categories × the days of the appraisal instead
+    of every rating (10 M at 5,000 ballots). Ballots keep only a date: so do these rows.
+    """
+
+    survey = models.ForeignKey(Survey, models.CASCADE, related_name="+", verbose_name=_("调查"))
+    agency = models.ForeignKey(Agency, models.CASCADE, related_name="+", verbose_name=_("机关"))
+    category = models.CharField(_("评议人类别"), max_length=12, choices=EvaluatorCategory.choices)
+    day = models.DateField(_("日期"))
+    for _level in LEVEL_RANGE:
+        locals()[ballot_level_column(_level)] = models.PositiveIntegerField(db_default=0)
+    del _level
+
+    class Meta:
+        verbose_name = _("评议日汇总")
+        verbose_name_plural = _("评议日汇总")
+        constraints = [models.UniqueConstraint(fields=["survey", "agency", "category", "day"],
+                                               name="ballot_daily_key")]
+
+    def __str__(self):
+        return f"{self.agency_id} {self.category} {self.day}"

@@ -26,13 +26,14 @@ from . import privacy
 from .choices import EvaluatorCategory, OpinionStatus, ResponseStatus, SurveyKind
 from .models import (
     Ballot,
-    BallotRating,
+    BallotDaily,
     Invitation,
     Opinion,
     OpinionEvent,
     RatingMonthly,
     Response,
     Survey,
+    ballot_level_column,
     count_column,
     rating_column,
 )
@@ -127,22 +128,26 @@ def public_level_counts(*, cycle: Cycle, until: datetime) -> dict[int, LevelCoun
 def appraisal_level_counts(*, cycle: Cycle, until: datetime) -> dict[int, LevelCounts]:
     """agency_id → counts by evaluator category of the cycle's appraisal ballots submitted before `until`.
 
-    Ballots keep only their date, so a period ending at local midnight counts the ballots of
-    the days before it.
+    Read from the daily ballot rollups (kept in each ballot's transaction): 2,000 agencies ×
+    4 categories × the appraisal's days, never the ratings themselves. Ballots keep only
+    their date, so a period ending at local midnight counts the ballots of the days before it.
     """
-    rows = (BallotRating.objects
-            .filter(ballot__survey__cycle=cycle, ballot__survey__kind=SurveyKind.APPRAISAL,
-                    ballot__submitted_on__gte=cycle.starts_on, ballot__submitted_on__lt=timezone.localdate(until))
-            .values("agency_id", "ballot__category", "level").annotate(count=Count("id"))
-            .values_list("agency_id", "ballot__category", "level", "count"))
+    levels = [ballot_level_column(level) for level in LEVELS]
+    rows = (BallotDaily.objects
+            .filter(survey__cycle=cycle, survey__kind=SurveyKind.APPRAISAL,
+                    day__gte=cycle.starts_on, day__lt=timezone.localdate(until))
+            .values("agency_id", "category").annotate(**{f"{c}_sum": Sum(c) for c in levels})
+            .values_list("agency_id", "category", *(f"{c}_sum" for c in levels)))
     result: dict[int, list] = {}
-    for agency_id, category, level, count in rows:
+    for agency_id, category, *counts in rows:
         entry = result.get(agency_id)
         if entry is None:
             entry = result[agency_id] = [0, defaultdict(dict)]
-        entry[0] += count
-        entry[1][category][level] = count
-    return {agency_id: LevelCounts(n=n, counts=dict(counts)) for agency_id, (n, counts) in result.items()}
+        for level, count in zip(LEVELS, counts, strict=True):
+            if count:
+                entry[0] += count
+                entry[1][category][level] = count
+    return {agency_id: LevelCounts(n=n, counts=dict(counts)) for agency_id, (n, counts) in result.items() if n}
 
 
 def opinion_by_receipt(receipt: str) -> Opinion | None:

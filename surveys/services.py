@@ -15,7 +15,7 @@ from agencies.models import Agency, Cycle, Window
 from agencies.scheme import DIMENSIONS
 from conduct_eval.errors import ConflictError
 
-from . import privacy
+from . import privacy, rollups
 from .choices import Channel, EvaluatorCategory, OpinionStatus, ResponseStatus
 from .models import (
     LEVEL_RANGE,
@@ -348,4 +348,5 @@ def ballot_submit(*, token: str, ratings: dict[int, int], at: datetime | None = 
                                        submitted_on=timezone.localdate(at))
         BallotRating.objects.bulk_create(
             [BallotRating(ballot=ballot, agency_id=agency_id, level=level) for agency_id, level in ratings.items()])
+        rollups.ballot_add(ballot, ratings)
     return ballot

@@ -30,7 +30,7 @@ from rectification.models import (
 from scoring import services as scoring
 from scoring.models import Assessment, Indicator, RankingSnapshot, RecomputeRequest, Scorecard, ScoreEntry
 from surveys import services as surveys
-from surveys.models import Ballot, BallotRating, Invitation, Opinion, OpinionEvent, RatingMonthly, Response, Survey
+from surveys.models import Ballot, BallotDaily, BallotRating, Invitation, Opinion, OpinionEvent, RatingMonthly, Response, Survey
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +46,8 @@ CASCADE_ALLOWED = {
     (Window, "agency"): "an agency's windows are its configuration; a window with responses or visits is PROTECTed",
     (RatingMonthly, "survey"): "rollups are recomputed from responses, which PROTECT the survey",
     (RatingMonthly, "agency"): "rollups are recomputed from responses, which PROTECT the agency",
+    (BallotDaily, "survey"): "rollups are recomputed from ballots, which PROTECT the survey",
+    (BallotDaily, "agency"): "rollups are recomputed from ballot ratings, which PROTECT the agency",
     (Agency, "leader_account"): "configuration pointing at configuration: the agency stays, without the account",
     (RecomputeRequest, "cycle"): "a work order of the outbox, not a record: the snapshots it made PROTECT the cycle",
     (RecomputeRequest, "requested_by"): "a work order of the outbox: it runs the same without the account",

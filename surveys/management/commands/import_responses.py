@@ -1,5 +1,6 @@
 """`manage.py import_responses --survey S FILE.csv`: bulk responses, all or nothing. See surveys/imports.py."""
 import hashlib
+import os
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -31,9 +32,10 @@ class Command(BaseCommand):
             raise CommandError(f"没有编码为 {survey} 的网上民评")
         try:
             digest = file_digest(file)
-            with open(file, encoding="utf-8-sig", newline="") as lines, tqdm(
-                    desc="导入", unit="行", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
-                report = responses_import(survey=target, lines=lines, digest=digest, progress=bar.update)
+            with tqdm(desc="导入", total=os.path.getsize(file), unit="B", unit_scale=True, file=sys.stderr,
+                      disable=not sys.stderr.isatty()) as bar:
+                report = responses_import(survey=target, path=file, digest=digest, progress=bar.update,
+                                          stage=lambda name: bar.set_description(f"导入·{name}"))
         except OSError as exc:
             raise CommandError(f"无法读取文件：{exc}") from None
         except UnicodeDecodeError:
