@@ -30,7 +30,17 @@ from rectification.models import (
 from scoring import services as scoring
 from scoring.models import Assessment, Indicator, RankingSnapshot, RecomputeRequest, Scorecard, ScoreEntry
 from surveys import services as surveys
-from surveys.models import Ballot, BallotDaily, BallotRating, Invitation, Opinion, OpinionEvent, RatingMonthly, Response, Survey
+from surveys.models import (
+    Ballot,
+    BallotDaily,
+    BallotRating,
+    Invitation,
+    Opinion,
+    OpinionEvent,
+    RatingMonthly,
+    Response,
+    Survey,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
