@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agency, AgencyGroup, Cycle, User, Window
+from .models import Agency, AgencyGroup, Cycle, LoginLockout, User, Window
 
 admin.site.site_header = _("机关作风评议系统 · 管理")
 admin.site.site_title = _("机关作风评议系统")
@@ -48,3 +48,31 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "is_active"]
     fieldsets = [*BaseUserAdmin.fieldsets, (_("角色"), {"fields": ["role", "agency", "assessor_unit"]})]
     add_fieldsets = [*BaseUserAdmin.add_fieldsets, (_("角色"), {"fields": ["role", "agency", "assessor_unit"]})]
+
+
+@admin.register(LoginLockout)
+class LoginLockoutAdmin(admin.ModelAdmin):
+    """Who is (being) locked out; deleting a row lifts that lock. Nothing else can be changed here."""
+
+    list_display = ["username", "ip_address", "failures_since_start", "attempt_time", "path_info"]
+    search_fields = ["username", "ip_address"]
+    ordering = ["-attempt_time"]
+    fields = list_display
+    readonly_fields = list_display
+    actions = ["unlock"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description=_("解除锁定"), permissions=["delete"])
+    def unlock(self, request, queryset):
+        count, _rows = queryset.delete()
+        self.message_user(request, _("已解除 %(count)d 条登录锁定") % {"count": count})

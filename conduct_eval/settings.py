@@ -212,7 +212,7 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_CLIENT_IP_CALLABLE = "surveys.privacy.client_address"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "conduct_eval.authentication.lockout_response"  # the pages' answer; the API's is JSON
-AXES_ENABLE_ADMIN = False  # the office sees and lifts lockouts under agencies' 登录锁定 instead
+AXES_ENABLE_ADMIN = False  # the office sees and lifts lockouts under agencies' 登录失败记录 (LoginLockout) instead
 AXES_VERBOSE = False
 
 # API tokens are good for this many days after they are issued (then POST /auth/token/ again);
@@ -318,5 +318,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"},
+                "axes": {"level": "WARNING"}},  # failures and lockouts; not a line per sign-in
 }

@@ -27,7 +27,9 @@ def over_limit(request, *, group: str, rate: str | None = None) -> bool:
     """Count this request against `group`'s limit for its client address; True when over it.
 
     If the cache is unreachable we let the request through (and log it): losing a citizen's
-    submission because Redis is down is worse than a few extra requests for a while.
+    submission because Redis is down is worse than a few extra requests for a while, and the
+    database's one-valid-response-per-device rule still holds without the cache. (Login
+    lockouts, which must fail closed, are kept in the database instead: AXES_HANDLER.)
     """
     try:
         usage = get_usage(request, group=group, key=_client, rate=rate or settings.SURVEY_RATE_LIMIT,
