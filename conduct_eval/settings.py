@@ -196,7 +196,7 @@ LOGOUT_REDIRECT_URL = "home"
 
 # --- Login lockout (django-axes): /login/, /admin/login/ and POST /api/v1/auth/token/ ----------
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # first: a locked-out pair is refused before the password is tried
+    "conduct_eval.authentication.LockoutBackend",  # first: a locked-out pair is refused before the password is tried
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Locked per (username, client address): a script guessing one account behind an office's NAT

@@ -72,28 +72,28 @@ def healthz():
     return Client().get("/healthz/")
 
 
-def every_face_answers(admin, cycle, open_survey, device: str) -> None:
-    """Token login, survey submission, pages and a recompute request each answer 2xx within 2 s."""
+def every_face_answers(admin, cycle, open_survey, device: str, within: float = 2) -> None:
+    """Token login, survey submission, pages and a recompute request each answer 2xx within `within` s."""
     response, took = timed(lambda: APIClient().post("/api/v1/auth/token/", {"username": "admin", "password": PASSWORD}))
-    assert response.status_code == 200 and took < 2, (response.status_code, took)
+    assert response.status_code == 200 and took < within, (response.status_code, took)
     token = response.json()["token"]
 
     citizen = APIClient()
     citizen.cookies["ce_device"] = device
     response, took = timed(lambda: citizen.post(f"/api/v1/surveys/{open_survey.slug}/responses/",
                                                 {"agency": "gaj", "ratings": ALL4}, format="json"))
-    assert response.status_code == 201 and took < 2, (response.content, took)
+    assert response.status_code == 201 and took < within, (response.content, took)
 
     pages = Client()
     pages.force_login(admin)
     for path in ("/", f"/s/{open_survey.slug}/", "/dashboard/", "/login/"):
         response, took = timed(lambda path=path: pages.get(path))
-        assert response.status_code == 200 and took < 2, (path, response.status_code, took)
+        assert response.status_code == 200 and took < within, (path, response.status_code, took)
 
     office = APIClient()
     office.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     response, took = timed(lambda: office.post(f"/api/v1/cycles/{cycle.code}/recompute/", {"period": "cycle"}))
-    assert response.status_code == 202 and took < 2, (response.content, took)
+    assert response.status_code == 202 and took < within, (response.content, took)
 
 
 @pytest.mark.redis
@@ -153,7 +153,7 @@ def test_with_redis_hung_requests_give_up_quickly_instead_of_hanging(hung_redis,
     admin = UserFactory(username="admin", role="admin")
     redis_at(hung_redis)
     response, took = timed(healthz)
-    assert response.status_code == 503 and took < 5, took
+    assert response.status_code == 503 and took < 4, (took, response.json())  # the cache's 1 s + the broker's 1.5 s
     assert {"cache", "broker"} <= {name for name, check in response.json()["checks"].items()
                                     if check["status"] == "down"}
     every_face_answers(admin, cycle, open_survey, device="hung")

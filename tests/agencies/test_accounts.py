@@ -241,3 +241,11 @@ def test_the_office_lifts_a_lock_in_the_admin_and_guesses_are_not_stored(alice, 
     response = office.post("/admin/agencies/loginlockout/", {"action": "unlock", "_selected_action": [lockout.pk]})
     assert response.status_code == 302
     assert signed_in(login_page("alice", PASSWORD))
+
+
+def test_sign_in_without_a_request_is_decided_by_the_password_alone(alice):
+    from django.contrib.auth import authenticate
+
+    assert authenticate(username="alice", password=PASSWORD) == alice  # a shell, a management command
+    assert authenticate(username="alice", password="wrong") is None
+    assert Client().login(username="alice", password=PASSWORD)
