@@ -4,8 +4,12 @@
 answer 2xx within 2 s; a recompute asked for while the broker was down runs once when it returns.
 """
 import datetime
+import os
 import socket
+import subprocess
+import sys
 import time
+import uuid
 
 import pytest
 from celery import current_app
@@ -17,7 +21,7 @@ from scoring import tasks as scoring_tasks
 from scoring.models import RankingSnapshot, RecomputeRequest
 from surveys.models import Response, Survey
 from tests.factories import UserFactory
-from tests.rectification.conftest import OwnRedis
+from tests.rectification.conftest import OwnRedis, wait_for
 
 PASSWORD = "pass-Word-123"
 ALL4 = {"service_attitude": 4, "efficiency": 4}
@@ -44,6 +48,37 @@ def redis_at(settings):
     yield use
     reset_pools()
     current_app.conf.update(saved)
+
+
+@pytest.fixture
+def start_worker(tmp_path):
+    """`start_worker(redis_url)`: a real Celery worker process on that broker, sharing this test's database."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    workers = []
+
+    def start(redis_url):
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "conduct_eval.settings", "REDIS_URL": redis_url,
+               "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+               "CELERY_TASK_ALWAYS_EAGER": "0", "CONDUCT_EVAL_VAR_DIR": str(tmp_path / "var")}
+        log = open(tmp_path / f"worker-{len(workers)}.log", "w")  # noqa: SIM115 — closed at teardown
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "conduct_eval", "worker", "--pool", "solo", "--loglevel", "INFO",
+             "--hostname", f"test-{uuid.uuid4().hex[:8]}@localhost", "--without-mingle", "--without-gossip",
+             "--without-heartbeat"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        workers.append((process, log))
+        return process
+
+    yield start
+    for process, log in workers:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        log.close()
 
 
 @pytest.fixture
@@ -141,6 +176,43 @@ def test_with_redis_stopped_everything_answers_and_the_recompute_runs_once_when_
         assert office.post(f"/api/v1/cycles/{cycle.code}/recompute/", {"period": "cycle"}).status_code == 202
         assert own.queue_length() == 1
         assert RecomputeRequest.objects.filter(published_at__isnull=False, done_at__isnull=True).count() == 1
+    finally:
+        own.stop()
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(180)
+def test_a_recompute_asked_for_while_redis_was_down_is_run_once_by_a_real_worker_when_it_returns(
+        tmp_path, redis_at, start_worker, api, cycle, agency):
+    own = OwnRedis(tmp_path)
+    own.start()
+    try:
+        redis_at(own.url)
+        own.stop()
+        for period in ("cycle", "cycle"):  # asked twice while the broker is down: two requests, each run once
+            response, took = timed(lambda period=period: api.post(f"/api/v1/cycles/{cycle.code}/recompute/",
+                                                                  {"period": period}))
+            assert response.status_code == 202 and took < 2, (response.content, took)
+        assert RecomputeRequest.objects.filter(published_at__isnull=True).count() == 2
+
+        own.start()
+        start_worker(own.url)
+        current_app.send_task("scoring.recompute_sweep")  # what beat sends every minute
+        wait_for(lambda: not RecomputeRequest.objects.filter(done_at__isnull=True).exists(), timeout=90,
+                 message="the sweep ran the requests")
+        # Everything again: the sweep and a (late) message per request change nothing.
+        current_app.send_task("scoring.recompute_sweep")
+        for request_id in RecomputeRequest.objects.values_list("id", flat=True):
+            current_app.send_task("scoring.recompute_requested", args=[request_id])
+        wait_for(lambda: own.queue_length() == 0, timeout=60, message="queue drained")
+        time.sleep(1)
+        requests = list(RecomputeRequest.objects.order_by("id"))
+        assert all(r.done_at and r.snapshot_id for r in requests)
+        # Same inputs twice: the second run finds an identical newest snapshot and keeps it (one row).
+        assert RankingSnapshot.objects.count() == 1
+        assert {r.snapshot_id for r in requests} == set(RankingSnapshot.objects.values_list("id", flat=True))
     finally:
         own.stop()
 
