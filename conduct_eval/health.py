@@ -51,7 +51,8 @@ def run_checks() -> dict[str, dict]:
         try:
             check()
         except Exception as exc:  # whatever the failure, this dependency is down; say which
-            logger.warning("health check: %s is down", name, exc_info=True)
+            # One line, no traceback: a load balancer polls every few seconds.
+            logger.warning("health check: %s is down (%s: %s)", name, type(exc).__name__, exc)
             results[name] = {"status": "down", "error": type(exc).__name__}
         else:
             results[name] = {"status": "ok"}

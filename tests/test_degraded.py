@@ -279,3 +279,17 @@ def test_a_dead_workers_claim_is_released_after_the_lease(api, cycle, agency, se
     assert services.recompute_sweep(at=later) == 1
     request.refresh_from_db()
     assert request.done_at is not None and RankingSnapshot.objects.count() == 1
+
+
+def test_a_cache_outage_is_logged_once_a_minute_not_once_per_submission(redis_at, open_survey, caplog, monkeypatch):
+    from surveys import limits
+
+    monkeypatch.setattr(limits, "_last_outage_log", 0.0)
+    redis_at("redis://127.0.0.1:9/0")  # nothing listens there
+    for i in range(5):
+        citizen = APIClient()
+        citizen.cookies["ce_device"] = f"outage-{i}"
+        response = citizen.post(f"/api/v1/surveys/{open_survey.slug}/responses/", {"agency": "gaj", "ratings": ALL4},
+                                format="json")
+        assert response.status_code == 201
+    assert len([r for r in caplog.records if "rate-limit store unavailable" in r.getMessage()]) == 1
