@@ -174,11 +174,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A request must never hang on a dead broker: publishing gives up quickly, and the work
-# stays in the database for the sweeps to pick up.
+# A request must never hang on a dead broker: publishing gives up after one attempt (bounded by
+# REDIS_BROKER_TRANSPORT_OPTIONS: 1.5 s on a hung Redis; a second attempt made it 3 s), and the
+# work stays in the database for the sweeps to pick up (notifications, recompute requests).
 CELERY_TASK_PUBLISH_RETRY = True
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2,
-                                    "interval_max": 0.5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}  # filled from each app's schedule.py by conduct_eval/celery.py
 

@@ -17,6 +17,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from rectification.models import Notification
 from scoring import tasks as scoring_tasks
 from scoring.models import RankingSnapshot, RecomputeRequest
 from surveys.models import Response, Survey
@@ -230,6 +231,13 @@ def test_with_redis_hung_requests_give_up_quickly_instead_of_hanging(hung_redis,
                                     if check["status"] == "down"}
     every_face_answers(admin, cycle, open_survey, device="hung")
     assert RecomputeRequest.objects.filter(published_at__isnull=True).count() == 1
+    # A notice whose e-mails cannot be queued: created at once, its notifications left for the sweep.
+    UserFactory(username="liaison", role="agency", agency=agency, email="liaison@example.gov.cn")
+    office = APIClient()
+    office.force_authenticate(admin)
+    response, took = timed(lambda: office.post("/api/v1/rectifications/", {"agency": agency.code, "text": "整改事项"}))
+    assert response.status_code == 201 and took < 2, (response.content, took)
+    assert Notification.objects.filter(sent_at__isnull=True).exists()
 
 
 def test_healthz_needs_no_login_and_is_cheap(client, db, django_assert_max_num_queries):
