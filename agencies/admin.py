@@ -8,7 +8,7 @@ from conduct_eval.errors import ConflictError
 
 from . import services
 from .choices import CycleStatus, Role
-from .models import Agency, AgencyGroup, Cycle, User, Window
+from .models import Agency, AgencyGroup, Cycle, LoginLockout, User, Window
 
 admin.site.site_header = _("机关作风评议系统 · 管理")
 admin.site.site_title = _("机关作风评议系统")
@@ -134,3 +134,31 @@ class UserAdmin(BaseUserAdmin):
         if not change:
             obj.is_staff = obj.role == Role.ADMIN
         super().save_model(request, obj, form, change)
+
+
+@admin.register(LoginLockout)
+class LoginLockoutAdmin(admin.ModelAdmin):
+    """Who is (being) locked out; deleting a row lifts that lock. Nothing else can be changed here."""
+
+    list_display = ["username", "ip_address", "failures_since_start", "attempt_time", "path_info"]
+    search_fields = ["username", "ip_address"]
+    ordering = ["-attempt_time"]
+    fields = list_display
+    readonly_fields = list_display
+    actions = ["unlock"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description=_("解除锁定"), permissions=["delete"])
+    def unlock(self, request, queryset):
+        count, _rows = queryset.delete()
+        self.message_user(request, _("已解除 %(count)d 条登录锁定") % {"count": count})

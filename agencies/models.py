@@ -1,3 +1,4 @@
+from axes.models import AccessAttempt
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -132,3 +133,16 @@ class User(AbstractUser):
             raise ValidationError({"agency": _("单位联络员必须绑定一个机关")})
         if self.role == Role.ASSESSOR and not self.assessor_unit:
             raise ValidationError({"assessor_unit": _("考评员必须填写考评单位")})
+
+
+class LoginLockout(AccessAttempt):
+    """登录失败记录 — django-axes' count of wrong passwords for one username from one client address.
+
+    At LOGIN_FAILURE_LIMIT the pair is locked for LOGIN_LOCKOUT_MINUTES; deleting the row lifts
+    the lock at once (the office does that in the admin when a colleague calls).
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = _("登录失败记录")
+        verbose_name_plural = _("登录失败记录")

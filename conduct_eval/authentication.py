@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
@@ -61,3 +62,17 @@ def lockout_response(request, original_response=None, credentials=None):
                       status=429)
     response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     return response
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """django-axes' lockout check, first of AUTHENTICATION_BACKENDS.
+
+    Every login door (the pages, the admin, the token view) passes its request. Without one
+    (a shell, `manage.py`, the test client's `login()`) there is no client address to lock,
+    so the password alone decides, instead of axes' error for a missing request.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)

@@ -180,11 +180,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A request must never hang on a dead broker: publishing gives up quickly, and the work
-# stays in the database for the sweeps to pick up.
+# A request must never hang on a dead broker: publishing gives up after one attempt (bounded by
+# REDIS_BROKER_TRANSPORT_OPTIONS: 1.5 s on a hung Redis; a second attempt made it 3 s), and the
+# work stays in the database for the sweeps to pick up (notifications, recompute requests).
 CELERY_TASK_PUBLISH_RETRY = True
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2,
-                                    "interval_max": 0.5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}  # filled from each app's schedule.py by conduct_eval/celery.py
 
@@ -202,7 +202,7 @@ LOGOUT_REDIRECT_URL = "home"
 
 # --- Login lockout (django-axes): /login/, /admin/login/ and POST /api/v1/auth/token/ ----------
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # first: a locked-out pair is refused before the password is tried
+    "conduct_eval.authentication.LockoutBackend",  # first: a locked-out pair is refused before the password is tried
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Locked per (username, client address): a script guessing one account behind an office's NAT
@@ -218,7 +218,7 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_CLIENT_IP_CALLABLE = "surveys.privacy.client_address"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "conduct_eval.authentication.lockout_response"  # the pages' answer; the API's is JSON
-AXES_ENABLE_ADMIN = False  # the office sees and lifts lockouts under agencies' 登录锁定 instead
+AXES_ENABLE_ADMIN = False  # the office sees and lifts lockouts under agencies' 登录失败记录 (LoginLockout) instead
 AXES_VERBOSE = False
 
 # API tokens are good for this many days after they are issued (then POST /auth/token/ again);
@@ -360,7 +360,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"},
+                "axes": {"level": "WARNING"}},  # failures and lockouts; not a line per sign-in
 }
 
 # --- Benchmarks only --------------------------------------------------------------------

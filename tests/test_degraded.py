@@ -4,8 +4,12 @@
 answer 2xx within 2 s; a recompute asked for while the broker was down runs once when it returns.
 """
 import datetime
+import os
 import socket
+import subprocess
+import sys
 import time
+import uuid
 
 import pytest
 from celery import current_app
@@ -13,11 +17,12 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from rectification.models import Notification
 from scoring import tasks as scoring_tasks
 from scoring.models import RankingSnapshot, RecomputeRequest
 from surveys.models import Response, Survey
 from tests.factories import UserFactory
-from tests.rectification.conftest import OwnRedis
+from tests.rectification.conftest import OwnRedis, wait_for
 
 PASSWORD = "pass-Word-123"
 ALL4 = {"service_attitude": 4, "efficiency": 4}
@@ -47,6 +52,37 @@ def redis_at(settings):
 
 
 @pytest.fixture
+def start_worker(tmp_path):
+    """`start_worker(redis_url)`: a real Celery worker process on that broker, sharing this test's database."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    workers = []
+
+    def start(redis_url):
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "conduct_eval.settings", "REDIS_URL": redis_url,
+               "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+               "CELERY_TASK_ALWAYS_EAGER": "0", "CONDUCT_EVAL_VAR_DIR": str(tmp_path / "var")}
+        log = open(tmp_path / f"worker-{len(workers)}.log", "w")  # noqa: SIM115 — closed at teardown
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "conduct_eval", "worker", "--pool", "solo", "--loglevel", "INFO",
+             "--hostname", f"test-{uuid.uuid4().hex[:8]}@localhost", "--without-mingle", "--without-gossip",
+             "--without-heartbeat"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        workers.append((process, log))
+        return process
+
+    yield start
+    for process, log in workers:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture
 def hung_redis():
     """A port that accepts connections and never answers: a Redis that hangs rather than refuses."""
     with socket.socket() as server:
@@ -72,28 +108,28 @@ def healthz():
     return Client().get("/healthz/")
 
 
-def every_face_answers(admin, cycle, open_survey, device: str) -> None:
-    """Token login, survey submission, pages and a recompute request each answer 2xx within 2 s."""
+def every_face_answers(admin, cycle, open_survey, device: str, within: float = 2) -> None:
+    """Token login, survey submission, pages and a recompute request each answer 2xx within `within` s."""
     response, took = timed(lambda: APIClient().post("/api/v1/auth/token/", {"username": "admin", "password": PASSWORD}))
-    assert response.status_code == 200 and took < 2, (response.status_code, took)
+    assert response.status_code == 200 and took < within, (response.status_code, took)
     token = response.json()["token"]
 
     citizen = APIClient()
     citizen.cookies["ce_device"] = device
     response, took = timed(lambda: citizen.post(f"/api/v1/surveys/{open_survey.slug}/responses/",
                                                 {"agency": "gaj", "ratings": ALL4}, format="json"))
-    assert response.status_code == 201 and took < 2, (response.content, took)
+    assert response.status_code == 201 and took < within, (response.content, took)
 
     pages = Client()
     pages.force_login(admin)
     for path in ("/", f"/s/{open_survey.slug}/", "/dashboard/", "/login/"):
         response, took = timed(lambda path=path: pages.get(path))
-        assert response.status_code == 200 and took < 2, (path, response.status_code, took)
+        assert response.status_code == 200 and took < within, (path, response.status_code, took)
 
     office = APIClient()
     office.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     response, took = timed(lambda: office.post(f"/api/v1/cycles/{cycle.code}/recompute/", {"period": "cycle"}))
-    assert response.status_code == 202 and took < 2, (response.content, took)
+    assert response.status_code == 202 and took < within, (response.content, took)
 
 
 @pytest.mark.redis
@@ -145,6 +181,43 @@ def test_with_redis_stopped_everything_answers_and_the_recompute_runs_once_when_
         own.stop()
 
 
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(180)
+def test_a_recompute_asked_for_while_redis_was_down_is_run_once_by_a_real_worker_when_it_returns(
+        tmp_path, redis_at, start_worker, api, cycle, agency):
+    own = OwnRedis(tmp_path)
+    own.start()
+    try:
+        redis_at(own.url)
+        own.stop()
+        for period in ("cycle", "cycle"):  # asked twice while the broker is down: two requests, each run once
+            response, took = timed(lambda period=period: api.post(f"/api/v1/cycles/{cycle.code}/recompute/",
+                                                                  {"period": period}))
+            assert response.status_code == 202 and took < 2, (response.content, took)
+        assert RecomputeRequest.objects.filter(published_at__isnull=True).count() == 2
+
+        own.start()
+        start_worker(own.url)
+        current_app.send_task("scoring.recompute_sweep")  # what beat sends every minute
+        wait_for(lambda: not RecomputeRequest.objects.filter(done_at__isnull=True).exists(), timeout=90,
+                 message="the sweep ran the requests")
+        # Everything again: the sweep and a (late) message per request change nothing.
+        current_app.send_task("scoring.recompute_sweep")
+        for request_id in RecomputeRequest.objects.values_list("id", flat=True):
+            current_app.send_task("scoring.recompute_requested", args=[request_id])
+        wait_for(lambda: own.queue_length() == 0, timeout=60, message="queue drained")
+        time.sleep(1)
+        requests = list(RecomputeRequest.objects.order_by("id"))
+        assert all(r.done_at and r.snapshot_id for r in requests)
+        # Same inputs twice: the second run finds an identical newest snapshot and keeps it (one row).
+        assert RankingSnapshot.objects.count() == 1
+        assert {r.snapshot_id for r in requests} == set(RankingSnapshot.objects.values_list("id", flat=True))
+    finally:
+        own.stop()
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.timeout(120)
 def test_with_redis_hung_requests_give_up_quickly_instead_of_hanging(hung_redis, redis_at, agency, cycle,
@@ -153,11 +226,18 @@ def test_with_redis_hung_requests_give_up_quickly_instead_of_hanging(hung_redis,
     admin = UserFactory(username="admin", role="admin")
     redis_at(hung_redis)
     response, took = timed(healthz)
-    assert response.status_code == 503 and took < 5, took
+    assert response.status_code == 503 and took < 4, (took, response.json())  # the cache's 1 s + the broker's 1.5 s
     assert {"cache", "broker"} <= {name for name, check in response.json()["checks"].items()
                                     if check["status"] == "down"}
     every_face_answers(admin, cycle, open_survey, device="hung")
     assert RecomputeRequest.objects.filter(published_at__isnull=True).count() == 1
+    # A notice whose e-mails cannot be queued: created at once, its notifications left for the sweep.
+    UserFactory(username="liaison", role="agency", agency=agency, email="liaison@example.gov.cn")
+    office = APIClient()
+    office.force_authenticate(admin)
+    response, took = timed(lambda: office.post("/api/v1/rectifications/", {"agency": agency.code, "text": "整改事项"}))
+    assert response.status_code == 201 and took < 2, (response.content, took)
+    assert Notification.objects.filter(sent_at__isnull=True).exists()
 
 
 def test_healthz_needs_no_login_and_is_cheap(client, db, django_assert_max_num_queries):
@@ -207,3 +287,17 @@ def test_a_dead_workers_claim_is_released_after_the_lease(api, cycle, agency, se
     assert services.recompute_sweep(at=later) == 1
     request.refresh_from_db()
     assert request.done_at is not None and RankingSnapshot.objects.count() == 1
+
+
+def test_a_cache_outage_is_logged_once_a_minute_not_once_per_submission(redis_at, open_survey, caplog, monkeypatch):
+    from surveys import limits
+
+    monkeypatch.setattr(limits, "_last_outage_log", 0.0)
+    redis_at("redis://127.0.0.1:9/0")  # nothing listens there
+    for i in range(5):
+        citizen = APIClient()
+        citizen.cookies["ce_device"] = f"outage-{i}"
+        response = citizen.post(f"/api/v1/surveys/{open_survey.slug}/responses/", {"agency": "gaj", "ratings": ALL4},
+                                format="json")
+        assert response.status_code == 201
+    assert len([r for r in caplog.records if "rate-limit store unavailable" in r.getMessage()]) == 1

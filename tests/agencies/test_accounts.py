@@ -222,3 +222,30 @@ def test_the_migration_makes_superusers_left_on_the_old_default_admins(db):
     city_leader.refresh_from_db()
     assert root.role == Role.ADMIN
     assert city_leader.role == Role.LEADER
+
+
+def test_the_office_lifts_a_lock_in_the_admin_and_guesses_are_not_stored(alice, admin):
+    from agencies.models import LoginLockout
+
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        login_page("alice", f"secret-guess-{i}")
+    assert login_page("alice", PASSWORD).status_code == 429
+    lockout = LoginLockout.objects.get(username="alice")
+    assert lockout.ip_address == OFFICE and lockout.failures_since_start == settings.AXES_FAILURE_LIMIT
+    assert "secret-guess" not in lockout.post_data  # what was typed as a password is masked
+    admin.is_superuser = admin.is_staff = True
+    admin.save()
+    office = Client()
+    office.force_login(admin)
+    assert office.get("/admin/agencies/loginlockout/").status_code == 200
+    response = office.post("/admin/agencies/loginlockout/", {"action": "unlock", "_selected_action": [lockout.pk]})
+    assert response.status_code == 302
+    assert signed_in(login_page("alice", PASSWORD))
+
+
+def test_sign_in_without_a_request_is_decided_by_the_password_alone(alice):
+    from django.contrib.auth import authenticate
+
+    assert authenticate(username="alice", password=PASSWORD) == alice  # a shell, a management command
+    assert authenticate(username="alice", password="wrong") is None
+    assert Client().login(username="alice", password=PASSWORD)
