@@ -6,6 +6,9 @@ nothing. Another agency's object is a 404, not a 403, so its existence does not 
 """
 from __future__ import annotations
 
+import functools
+
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
@@ -32,6 +35,21 @@ def require_role(user, *roles: str, message: str = "") -> None:
     """Pages, API views and services: a signed-in user of another role gets 403 (PermissionDenied)."""
     if not has_role(user, *roles):
         raise PermissionDenied(message)
+
+
+def role_required(*roles: str):
+    """Pages: a decorator — an anonymous visitor is sent to log in, a user of another role gets 403."""
+
+    def decorator(view):
+        @login_required
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            require_role(request.user, *roles)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
 def is_liaison_of(user, agency_id: int | None) -> bool:

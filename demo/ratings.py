@@ -12,12 +12,12 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 
-import chinese_calendar
 from django.db import connection, transaction
 from django.utils import timezone
 
 from agencies.models import Agency, Cycle
 from agencies.scheme import DIMENSIONS
+from rectification.workdays import is_working_day
 from surveys import privacy, qr
 from surveys.choices import Channel, EvaluatorCategory, OpinionStatus, ResponseStatus, SurveyKind
 from surveys.models import Invitation, Opinion, OpinionEvent, Response, Survey, rating_column
@@ -130,8 +130,9 @@ def _load_responses(survey: Survey, characters: dict[str, float], rng: random.Ra
     adapt = connection.ops.adapt_datetimefield_value
     day, serial = start, 0
     while day <= end:
-        factor = WEEKDAY[day.weekday()] * (0.1 if chinese_calendar.is_holiday(day) and day.weekday() < 5 else 1)
-        if chinese_calendar.is_workday(day) and day.weekday() >= 5:
+        working = is_working_day(day)  # the office's holiday calendar: chinesecalendar stops at 2026
+        factor = WEEKDAY[day.weekday()] * (0.1 if not working and day.weekday() < 5 else 1)
+        if working and day.weekday() >= 5:
             factor = 0.9  # an adjusted working day (调休) is a working day
         for agency in agencies:
             expected = 2.4 * VOLUME * BUSY.get(agency.code, 1.0) * factor

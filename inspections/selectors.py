@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from agencies.access import role_of, scope
+from agencies.access import has_role, scope
 from agencies.choices import Role
 
 from .choices import AppealStatus, FindingStatus, VisitStatus
@@ -18,7 +18,7 @@ from .models import Evidence, Finding, Visit
 def visits_for(user) -> QuerySet[Visit]:
     visits = scope(Visit.objects.select_related("agency", "window", "inspector"), user, agency_field=None,
                    owner_field="inspector")
-    if role_of(user) != Role.INSPECTOR:
+    if not has_role(user, Role.INSPECTOR):
         visits = visits.filter(status=VisitStatus.SUBMITTED)
     return visits
 
@@ -26,9 +26,9 @@ def visits_for(user) -> QuerySet[Visit]:
 def findings_for(user) -> QuerySet[Finding]:
     """Findings the user may see: an inspector its own, the office all submitted, a liaison its confirmed."""
     findings = Finding.objects.select_related("visit__agency", "visit__window")
-    if role_of(user) == Role.AGENCY:
+    if has_role(user, Role.AGENCY):
         return scope(findings.filter(status=FindingStatus.CONFIRMED), user, agency_field="visit__agency")
-    if role_of(user) == Role.INSPECTOR:
+    if has_role(user, Role.INSPECTOR):
         return findings.filter(visit__inspector=user)
     return scope(findings.filter(visit__status=VisitStatus.SUBMITTED), user, agency_field="visit__agency")
 
@@ -49,7 +49,7 @@ def appeal_queue() -> QuerySet[Finding]:
 def evidence_for(user) -> QuerySet[Evidence]:
     """Evidence the user may download: with a visit the user may see, or for a liaison, attached to a
     confirmed finding of its agency (or to a visit of its agency with a confirmed finding)."""
-    if role_of(user) == Role.AGENCY:
+    if has_role(user, Role.AGENCY):
         confirmed = Q(finding__status=FindingStatus.CONFIRMED) | Q(
             finding__isnull=True, visit__findings__status=FindingStatus.CONFIRMED)
         return scope(Evidence.objects.filter(confirmed), user, agency_field="visit__agency").distinct()

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -30,7 +31,7 @@ def _save_visit(request, visit=None):
     """The one form for a new visit and for a draft: findings in a formset, photos from the camera."""
     form = VisitForm(request.POST or None, initial=visit and {
         "agency": visit.agency, "window": visit.window, "summary": visit.summary, "mode": visit.mode,
-        "visited_at": visit.visited_at and visit.visited_at.astimezone().strftime("%Y-%m-%dT%H:%M")})
+        "visited_at": visit.visited_at and timezone.localtime(visit.visited_at).strftime("%Y-%m-%dT%H:%M")})
     # A posted formset is judged on what was posted: with `initial` an untouched finding would count as unchanged
     # and be dropped.
     formset = FindingFormSet(request.POST or None, prefix="f", initial=None if request.POST or not visit else [

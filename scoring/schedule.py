@@ -12,19 +12,21 @@ BEAT_SCHEDULE = {
         "task": "scoring.recompute_open_cycles",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Every night, not only on the day after a period ends: a run files only the periods still
+    # unfiled, so after downtime (beat does not replay missed runs) the next night catches up.
     "scoring-week-end": {
         "task": "scoring.snapshot_period_end",
-        "schedule": crontab(hour=0, minute=10, day_of_week="mon"),
+        "schedule": crontab(hour=0, minute=10),
         "args": ["week"],
     },
     "scoring-month-end": {
         "task": "scoring.snapshot_period_end",
-        "schedule": crontab(hour=0, minute=20, day_of_month="1"),
+        "schedule": crontab(hour=0, minute=20),
         "args": ["month"],
     },
     "scoring-quarter-end": {
         "task": "scoring.snapshot_period_end",
-        "schedule": crontab(hour=0, minute=40, day_of_month="1", month_of_year="1,4,7,10"),
+        "schedule": crontab(hour=0, minute=40),
         "args": ["quarter"],
     },
 }

@@ -217,10 +217,13 @@ def snapshot_published(*, cycle_code: str | None = None) -> tuple[Cycle | None, 
 def periods_unfiled(*, cycle: Cycle, kind: str, today: date) -> list[str]:
     """The cycle's weeks, months or quarters that have ended by `today` and still need their snapshot, oldest first.
 
-    Those after the newest one stored: a period-end job that missed its scheduled time
-    (downtime, a stopped beat) files each of them on its next run.
+    Those after the newest one filed: a period-end job that missed its scheduled time
+    (downtime, a stopped beat) files each of them on its next run. A period counts as filed
+    by a snapshot computed after it ended; one the office computed while it was running
+    counted only part of it.
     """
     ended = periods_ended(kind, starts_on=cycle.starts_on, ends_on=cycle.ends_on, today=today)
-    stored = set(RankingSnapshot.objects.filter(cycle=cycle, period__in=ended).values_list("period", flat=True))
+    stored = set(RankingSnapshot.objects.filter(cycle=cycle, period__in=ended, computed_at__gte=F("until"))
+                 .values_list("period", flat=True))
     last = max((i for i, name in enumerate(ended) if name in stored), default=-1)
     return ended[last + 1:]

@@ -12,6 +12,7 @@ ending mid-month 50 ms. The rollups grow with agencies × months, the GROUP BY w
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -160,30 +161,38 @@ def opinion_by_receipt(receipt: str) -> Opinion | None:
 MERGE_DEPTH_MAX = 50  # far beyond any real chain; only a corrupted cycle of merges gets near it
 
 
+def _merge_root_id(pk: int, parent_of: Callable[[int], int | None]) -> int:
+    """The one merge walk: follow `parent_of` (an opinion's `merged_into`) to its end, a cycle guarded."""
+    seen = {pk}
+    while (parent := parent_of(pk)) is not None and parent not in seen and len(seen) < MERGE_DEPTH_MAX:
+        seen.add(parent)
+        pk = parent
+    return pk
+
+
 def opinion_merge_root(opinion: Opinion) -> Opinion:
     """The opinion handled for `opinion` and everything merged into it: follow `merged_into` to its end.
 
     A chain (A → B → C) leads to C whatever the statuses along it; a cycle of merges (which
     triage never makes, but data may hold) stops at the last opinion not yet seen.
     """
-    seen = {opinion.pk}
-    while opinion.merged_into_id is not None and opinion.merged_into_id not in seen and len(seen) < MERGE_DEPTH_MAX:
-        seen.add(opinion.merged_into_id)
-        opinion = Opinion.objects.select_related("agency").get(pk=opinion.merged_into_id)
-    return opinion
+    def parent_of(pk: int) -> int | None:
+        if pk == opinion.pk:
+            return opinion.merged_into_id
+        return Opinion.objects.filter(pk=pk).values_list("merged_into_id", flat=True).first()
+
+    root_id = _merge_root_id(opinion.pk, parent_of)
+    return opinion if root_id == opinion.pk else Opinion.objects.select_related("agency").get(pk=root_id)
 
 
 def opinions_merged_into(root: Opinion) -> list[Opinion]:
-    """Every opinion whose merge root is `root` (directly or through a chain), oldest first; not `root` itself."""
-    found: dict[int, Opinion] = {}
-    frontier = {root.pk}
-    for _ in range(MERGE_DEPTH_MAX):
-        merged = list(Opinion.objects.filter(merged_into_id__in=frontier).exclude(pk__in=[root.pk, *found]))
-        if not merged:
-            break
-        found.update((o.pk, o) for o in merged)
-        frontier = {o.pk for o in merged}
-    return sorted(found.values(), key=lambda o: (o.created_at, o.pk))
+    """Every opinion whose merge root is `root` (directly or through a chain), oldest first; not `root` itself.
+
+    One query for every merge edge, then the same walk as `opinion_merge_root` in memory.
+    """
+    edges = dict(Opinion.objects.filter(merged_into__isnull=False).values_list("pk", "merged_into_id"))
+    members = [pk for pk in edges if pk != root.pk and _merge_root_id(pk, edges.get) == root.pk]
+    return list(Opinion.objects.filter(pk__in=members).order_by("created_at", "pk")) if members else []
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,8 @@ import functools
 import io
 from datetime import timedelta
 
-from django.contrib.auth.views import redirect_to_login
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from agencies.access import is_admin
+from agencies.access import role_required
+from agencies.choices import Role
 from conduct_eval.errors import ConflictError
 
 from . import privacy, qr, selectors, services
@@ -49,18 +49,6 @@ def with_device_cookie(view):
             response.set_cookie(privacy.DEVICE_COOKIE, privacy.new_token(), max_age=DEVICE_COOKIE_AGE,
                                 httponly=True, samesite="Lax", secure=request.is_secure())
         return response
-
-    return wrapped
-
-
-def office_only(view):
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_admin(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
 
     return wrapped
 
@@ -207,7 +195,7 @@ def _qr_target(request, slug, agency_code, window_code=None):
 
 
 def _qr_view(kind: str):
-    @office_only
+    @role_required(Role.ADMIN)
     def view(request, slug, agency_code, window_code=None):
         url = _qr_target(request, slug, agency_code, window_code)
         if url is None:
@@ -223,14 +211,14 @@ qr_svg = _qr_view("svg")
 qr_png = _qr_view("png")
 
 
-@office_only
+@role_required(Role.ADMIN)
 def office_surveys(request):
     """The office's list of surveys: counts, the QR sheets of a public survey, an appraisal's invitations."""
     return render(request, "surveys/office_list.html", {"surveys": selectors.surveys_for_office(),
                                                          "now": timezone.now()})
 
 
-@office_only
+@role_required(Role.ADMIN)
 def anomalies(request, slug):
     """Windows whose ratings deserve a second look: ceiling shares, bursts, duplicates."""
     survey = selectors.survey_public(slug)
@@ -246,7 +234,7 @@ def anomalies(request, slug):
                                                       "flagged": sum(bool(h.reasons) for h in hints)})
 
 
-@office_only
+@role_required(Role.ADMIN)
 def qr_index(request, slug):
     survey = selectors.survey_public(slug)
     if survey is None:
@@ -255,7 +243,7 @@ def qr_index(request, slug):
         "survey": survey, "groups": selectors.groups_with_agencies(window_agencies_only=True)})
 
 
-@office_only
+@role_required(Role.ADMIN)
 def qr_sheet(request, slug, agency_code):
     """A printable sheet for an agency: its QR code and one per window, to post at the counters."""
     survey = selectors.survey_public(slug)
@@ -281,7 +269,7 @@ INLINE_QR_LIMIT = 300  # above this a page of QR codes gets too heavy to print; 
 
 
 @never_cache
-@office_only
+@role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def invitations(request, slug):
     """Issue tokens and show them once: a printable list with QR codes and a CSV of the same batch."""

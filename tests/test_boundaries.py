@@ -23,3 +23,18 @@ def test_agencies_imports_no_other_app():
     offending = {str(path.relative_to(settings.BASE_DIR)): sorted(_imported_top_levels(path) & OTHERS)
                  for path in (Path(settings.BASE_DIR) / "agencies").rglob("*.py")}
     assert {path: names for path, names in offending.items() if names} == {}
+
+
+def test_role_checks_are_asked_of_agencies_access_only():
+    """No app compares roles itself (a private copy drifts): pages, API views and services ask agencies.access."""
+    import re
+
+    comparison = re.compile(r"effective_role\s*(==|!=|in\b|not in\b)|role_of\([^)]*\)\s*(==|!=|in\b|not in\b)"
+                            r"|\buser\.role\s*(==|!=)")
+    found = []
+    for app in ("surveys", "scoring", "rectification", "inspections", "conduct_eval", "demo"):
+        for path in (Path(settings.BASE_DIR) / app).rglob("*.py"):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+                if comparison.search(line):
+                    found.append(f"{path.relative_to(settings.BASE_DIR)}:{number}: {line.strip()}")
+    assert found == []

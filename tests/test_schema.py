@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
@@ -255,7 +256,7 @@ def test_real_survey_and_notice_answers_match_their_schemas(schema, operations, 
                                                            liaison):
     document, anon = schema[0], client_for(None)
     with time_machine.travel(datetime.datetime(2026, 6, 15, 10, tzinfo=datetime.UTC), tick=True):
-        now, month = datetime.datetime.now(tz=datetime.UTC), datetime.timedelta(days=30)
+        now, month = timezone.now(), datetime.timedelta(days=30)
         Survey.objects.create(slug="minping", cycle=cycle, kind="public", title="网上民评",
                               opens_at=now - month, closes_at=now + month)
         Survey.objects.create(slug="nianping", cycle=cycle, kind="appraisal", title="年度评议",

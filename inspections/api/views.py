@@ -5,7 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from agencies.access import require_role, role_of
+from agencies.access import has_role, require_role
 from agencies.choices import Role
 from conduct_eval.api import EitherOf, error_answers, roles_allowed
 from conduct_eval.parsers import FormParser, MultiPartParser
@@ -74,7 +74,7 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return selectors.findings_for(self.request.user).prefetch_related("evidence")
 
     def get_serializer_class(self):
-        return AgencyFindingSerializer if role_of(self.request.user) == Role.AGENCY else FindingSerializer
+        return AgencyFindingSerializer if has_role(self.request.user, Role.AGENCY) else FindingSerializer
 
     def _review(self, request, pk, serializer_class, allowed):
         require_role(request.user, *allowed)

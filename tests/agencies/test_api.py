@@ -168,12 +168,15 @@ def test_superuser_is_an_admin(client_for, agency):
 
 
 def test_pagination_shape_and_page_size_cap(api, group):
-    for n in range(3):
-        Agency.objects.create(code=f"a{n}", name=f"机关{n}", group=group)
+    Agency.objects.bulk_create([Agency(code=f"a{n:03d}", name=f"机关{n}", group=group) for n in range(503)])
     body = api.get("/api/v1/agencies/?page_size=2").json()
     assert set(body) == {"count", "next", "previous", "results"}
-    assert body["count"] == 3 and len(body["results"]) == 2
-    assert api.get("/api/v1/agencies/?page_size=100000").status_code == 200
+    assert body["count"] == 503 and len(body["results"]) == 2
+    assert len(api.get("/api/v1/agencies/").json()["results"]) == 50  # the default page
+    capped = api.get("/api/v1/agencies/?page_size=100000")
+    assert capped.status_code == 200
+    assert len(capped.json()["results"]) == 500 and capped.json()["next"]  # DESIGN.md: up to 500
+    assert len(api.get("/api/v1/agencies/?page_size=500&page=2").json()["results"]) == 3
 
 
 def test_malformed_json_is_400_not_500(api):

@@ -61,3 +61,20 @@ def test_pages_need_the_right_role(client, leader, path):
     assert client.get(path).status_code == 302  # anonymous → login
     client.force_login(leader)
     assert client.get(path).status_code == 403
+
+
+def test_a_draft_shows_its_visit_time_in_asia_shanghai_whatever_the_process_zone(client, inspector, agency,
+                                                                                 monkeypatch):
+    import time
+
+    client.force_login(inspector)
+    client.post("/inspect/new/", {**form_data(agency), "save": "1"})  # visited 2026-03-02 10:30 Beijing time
+    visit = Visit.objects.get()
+    monkeypatch.setenv("TZ", "UTC")  # a worker started with another zone (Django sets TZ only at start-up)
+    time.tzset()
+    try:
+        page = client.get(f"/inspect/{visit.pk}/").content.decode()
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert 'value="2026-03-02T10:30"' in page

@@ -67,4 +67,14 @@ def test_a_cycle_of_merges_in_the_data_does_not_hang_the_walk(make_opinion):
     Opinion.objects.filter(pk=b.pk).update(merged_into=a, status="merged")
     assert opinion_merge_root(Opinion.objects.get(pk=a.pk)) == b
     assert [o.pk for o in opinions_merged_into(b)] == [a.pk]
+    assert [o.pk for o in opinions_merged_into(a)] == [b.pk]  # the same walk, from the other end
     assert Client().get(f"/api/v1/track/{a.receipt}/").status_code == 200
+
+
+def test_the_whole_chain_is_found_in_two_queries(make_opinion, django_assert_num_queries):
+    chain = [make_opinion(f"第{i}条") for i in range(6)]
+    for child, parent in zip(chain, chain[1:], strict=False):
+        Opinion.objects.filter(pk=child.pk).update(merged_into=parent, status="merged")
+    with django_assert_num_queries(2):
+        assert [o.pk for o in opinions_merged_into(chain[-1])] == [o.pk for o in chain[:-1]]
+    assert opinion_merge_root(Opinion.objects.get(pk=chain[0].pk)) == chain[-1]

@@ -12,7 +12,6 @@ from scoring.models import RankingSnapshot
 from scoring.periods import TZ, period_parse, periods_ended
 from scoring.selectors import scheme_of, scoring_inputs
 from tests.factories import CycleFactory
-from tests.scoring.factories import snapshot_with
 
 pytestmark = pytest.mark.django_db
 
@@ -24,11 +23,23 @@ def queued(monkeypatch):
     return calls
 
 
+def filed(cycle, period, *, at):
+    """A snapshot of `period` computed at `at` (as the period-end job or the office stores one)."""
+    span = period_parse(period, starts_on=cycle.starts_on, ends_on=cycle.ends_on)
+    with time_machine.travel(at, tick=False):
+        return RankingSnapshot.objects.create(cycle=cycle, period=period, until=span.until, digest="d" * 64,
+                                              scheme={})
+
+
 def test_beat_schedule_is_merged_into_celery():
     schedule = app.conf.beat_schedule
     assert schedule["scoring-nightly-recompute"]["task"] == "scoring.recompute_open_cycles"
-    assert {schedule[k]["args"][0] for k in ("scoring-week-end", "scoring-month-end", "scoring-quarter-end")} == {
-        "week", "month", "quarter"}
+    ends = ("scoring-week-end", "scoring-month-end", "scoring-quarter-end")
+    assert {schedule[k]["args"][0] for k in ends} == {"week", "month", "quarter"}
+    for key in ends:  # nightly, so the first night after downtime catches up
+        cron = schedule[key]["schedule"]
+        assert (cron.day_of_week, cron.day_of_month, cron.month_of_year) == (set(range(7)), set(range(1, 32)),
+                                                                             set(range(1, 13)))
 
 
 def test_nightly_recomputes_open_cycles_only(cycle, queued):
@@ -47,21 +58,29 @@ def test_nightly_recomputes_open_cycles_only(cycle, queued):
     ("quarter", datetime(2027, 1, 1, 0, 40, tzinfo=TZ), "2026-Q3", "2026-Q4"),  # the cycle's last, after its end
 ])
 def test_period_end_stores_the_period_that_ended_before_its_scheduled_time(cycle, queued, kind, now, before, period):
-    snapshot_with(cycle, [], period=before)
+    filed(cycle, before, at=now - timedelta(days=1))
     with time_machine.travel(now, tick=False):
         tasks.snapshot_period_end(kind)
     assert queued == [(cycle.pk, period)]
 
 
 def test_period_end_after_downtime_queues_every_missed_period_once(cycle, queued):
-    snapshot_with(cycle, [], period="2026-W05")
+    filed(cycle, "2026-W05", at=datetime(2026, 2, 2, 0, 10, tzinfo=TZ))
     with time_machine.travel(datetime(2026, 3, 11, 8, 0, tzinfo=TZ), tick=False):
         tasks.snapshot_period_end("week")
     assert queued == [(cycle.pk, f"2026-W{week:02d}") for week in range(6, 11)]
 
 
+def test_a_snapshot_the_office_took_while_the_week_ran_does_not_file_it(cycle, queued):
+    filed(cycle, "2026-W09", at=datetime(2026, 3, 2, 0, 10, tzinfo=TZ))
+    filed(cycle, "2026-W10", at=datetime(2026, 3, 4, 15, 0, tzinfo=TZ))  # on demand, mid-week
+    with time_machine.travel(datetime(2026, 3, 9, 0, 10, tzinfo=TZ), tick=False):
+        tasks.snapshot_period_end("week")
+    assert queued == [(cycle.pk, "2026-W10")]
+
+
 def test_period_end_skips_cycles_the_period_is_not_in(cycle, queued):
-    snapshot_with(cycle, [], period="2026-02")
+    filed(cycle, "2026-02", at=datetime(2026, 3, 1, 0, 20, tzinfo=TZ))
     CycleFactory(code="2027", starts_on=datetime(2027, 1, 1).date(), ends_on=datetime(2027, 12, 31).date())
     with time_machine.travel(datetime(2026, 4, 1, 0, 20, tzinfo=TZ), tick=False):
         tasks.snapshot_period_end("month")

@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from agencies.scheme import DIMENSIONS
 from surveys.anomalies import response_anomalies
@@ -38,10 +39,23 @@ def test_ceiling_windows_bursts_and_doubtful_shares_are_flagged(survey, group):
     assert [h.window_name for h in hints[:3]] == ["窗口0", "窗口1", "窗口4"]  # flagged first
 
 
-def test_the_anomaly_page_is_for_the_office(survey, admin, agency, django_assert_max_num_queries):
+def test_the_anomaly_page_is_for_the_office(survey, admin, group, django_assert_max_num_queries):
+    # A quarter of responses at eight windows of eight agencies, two of them flagged: the guard counts
+    # the page's queries on real rows, so a query per window or per agency would show.
+    windows = [WindowFactory(agency=AgencyFactory(group=group, name=f"局{i}"), name=f"窗口{i}") for i in range(8)]
+    start = min(timezone.now(), survey.closes_at) - datetime.timedelta(days=60)
+    batch = []
+    for w in windows[:6]:
+        batch += rows(survey, w.agency, w, [5, 4, 4, 3, 5, 4] * 6, start)
+    batch += rows(survey, windows[6].agency, windows[6], [5] * 40, start)
+    batch += rows(survey, windows[7].agency, windows[7], [3] * 15, start, status="duplicate")
+    Response.objects.bulk_create(batch)
     office = Client()
     office.force_login(admin)
     with django_assert_max_num_queries(6):
-        assert office.get(f"/s/{survey.slug}/anomalies/?days=90").status_code == 200
+        page = office.get(f"/s/{survey.slug}/anomalies/?days=90")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert all(f"窗口{i}" in html for i in range(8)) and "满分答卷占 100%" in html
     assert office.get(f"/s/{survey.slug}/anomalies/?days=x").status_code == 200
     assert Client().get(f"/s/{survey.slug}/anomalies/").status_code == 302

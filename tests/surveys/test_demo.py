@@ -44,3 +44,19 @@ def test_demo_is_plausible_consistent_and_idempotent(cycle, group, monkeypatch):
     assert mean("zwb") > mean("gaj") > mean("cgj")  # the model window beats the average, the poor one trails
     weekdays = [r.submitted_at.weekday() for r in Response.objects.only("submitted_at")]
     assert weekdays.count(0) > 3 * weekdays.count(6)  # Mondays are busy, Sundays quiet
+
+
+@time_machine.travel(aware(2027, 2, 20, 15), tick=False)
+def test_the_demo_loads_in_a_year_chinesecalendar_does_not_know(group, monkeypatch):
+    """chinesecalendar 1.11.0 stops at 2026: the demo asks the office's holiday calendar, Monday–Friday without it."""
+    import datetime
+
+    from rectification.models import CalendarDay
+    from tests.factories import CycleFactory
+
+    monkeypatch.setattr(demo, "VOLUME", 0.2)
+    cycle = CycleFactory(code="2027", starts_on=datetime.date(2027, 1, 1), ends_on=datetime.date(2027, 12, 31))
+    CalendarDay.objects.create(day=datetime.date(2027, 2, 8), kind="holiday", name="春节")
+    WindowFactory(agency=AgencyFactory(code="gaj", group=group), code="w01")
+    demo.demo_load(cycle=cycle, stdout=io.StringIO())
+    assert Response.objects.filter(survey__cycle=cycle).exists()
