@@ -166,7 +166,7 @@ ROUTES = [
     ("admin/*/<path:object_id>/",   "GET",  "/admin/{app}/{model}/0/",                         LOGIN, 302,   LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     ("admin:*_changelist",          "GET",  "/admin/{app}/{model}/",                           LOGIN, 200,   LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
     *[(f"admin:{model}_add",        "GET",  "/admin/{app}/{model}/add/",                       LOGIN, 403,   LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)
-      for model in [*READ_ONLY_ADMIN, "surveys_invitation"]],  # invitations are issued on their page
+      for model in [*READ_ONLY_ADMIN, "surveys_invitation", "agencies_loginlockout"]],  # invitations: their page; lockouts: axes
     *[(f"admin:{model}_delete",     "GET",  "/admin/{app}/{model}/0/delete/",                  LOGIN, 403,   LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)
       for model in READ_ONLY_ADMIN],
     ("admin:*_add",                 "GET",  "/admin/{app}/{model}/add/",                       LOGIN, 200,   LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
