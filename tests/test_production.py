@@ -286,6 +286,8 @@ def test_every_role_opens_every_page_and_its_assets(site):
                 failures.append(f"{role} {page}: {status}")
                 continue
             if "text/html" in headers.get("content-type", ""):
+                if "frame-ancestors 'none'" not in headers.get("content-security-policy", ""):
+                    failures.append(f"{role} {page}: no Content-Security-Policy")
                 for href in check_assets(browser, final, content):
                     url = urlsplit(urldefrag(urljoin(browser.origin + final, href))[0])
                     if url.scheme != "https" or url.netloc != f"{HOST}:{port}":
@@ -329,3 +331,18 @@ def test_an_http_only_intranet_is_an_explicit_choice_with_a_loud_warning(tmp_pat
     values, out = run(SECURE_COOKIES="0")
     assert values == [False, False, False, 0]
     assert "conduct_eval.W001" in out and "SECURE_COOKIES=0" in out
+
+
+def test_error_pages_under_debug_off(site):
+    """The Chinese 404 page in the layout (its assets from the manifest), and JSON under /api/."""
+    browser = Browser(site["port"])
+    status, headers, content, _ = browser.get("/no-such-page/")
+    html = content.decode()
+    assert status == 404 and "页面不存在" in html and 'href="/">返回首页</a>' in html
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    parser = Links()
+    parser.feed(html)
+    assert parser.assets and all(browser.get(asset)[0] == 200 for asset in parser.assets)
+    status, headers, content, _ = browser.get("/api/v1/nope/")
+    assert status == 404 and headers["content-type"] == "application/json"
+    assert json.loads(content) == {"detail": "未找到。", "errors": {}}
