@@ -305,6 +305,12 @@ def test_every_role_opens_every_page_and_its_assets(site):
                 failures.append(f"{role} {page} (drill-down): {status}")
             elif "text/html" in headers.get("content-type", ""):
                 check_assets(browser, final, content)
+        insecure = [line.split(";")[0] for line in browser.set_cookie_lines if "Secure" not in line]
+        if insecure:
+            failures.append(f"{role}: cookies without Secure under HTTPS: {insecure}")
+        if role == "anonymous":
+            assert any(line.startswith("ce_device=") and "SameSite=Lax" in line and "Secure" in line
+                       for line in browser.set_cookie_lines), "no secure ce_device cookie from the survey pages"
     elapsed = time.monotonic() - started
     print(f"\nproduction walk: {visited} pages, {len(asset_status)} assets in {elapsed:.1f} s "
           f"(set-up {site['setup_seconds']:.1f} s); answers by role: {statuses}")
@@ -346,3 +352,15 @@ def test_error_pages_under_debug_off(site):
     status, headers, content, _ = browser.get("/api/v1/nope/")
     assert status == 404 and headers["content-type"] == "application/json"
     assert json.loads(content) == {"detail": "未找到。", "errors": {}}
+
+
+def test_the_language_switch_cookie_is_secure_and_its_next_stays_on_the_site(site):
+    browser = Browser(site["port"])
+    html = browser.get("/")[2].decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    head = {"Origin": browser.origin, "Referer": f"{browser.origin}/"}
+    status, headers, _ = browser.request("POST", "/i18n/setlang/", {
+        "language": "en", "next": "https://evil.example/", "csrfmiddlewaretoken": token}, headers=head)
+    assert status == 302 and not headers["location"].startswith(("https://evil", "//"))
+    (cookie,) = [line for line in browser.set_cookie_lines if line.startswith("django_language=")]
+    assert "Secure" in cookie and "SameSite=Lax" in cookie and "HttpOnly" in cookie
