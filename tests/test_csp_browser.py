@@ -66,7 +66,8 @@ def test_pages_run_under_the_policy_with_nothing_blocked(live_server, page, cycl
     page.locator("main form button").click()
     page.wait_for_url(f"{live_server.url}/")
     for path in ["/dashboard/", "/dashboard/opinions/", "/dashboard/findings/", "/dashboard/rectifications/",
-                 "/surveys/", "/admin/"]:
+                 "/surveys/", "/admin/", "/admin/agencies/agency/", "/admin/agencies/agency/add/",
+                 f"/admin/agencies/agency/{agency.pk}/change/", "/admin/agencies/user/add/"]:
         page.goto(f"{live_server.url}{path}")
         assert_nothing_blocked(page)
 

@@ -214,7 +214,7 @@ def site(database_url):
             except OSError:
                 assert server.poll() is None, (workdir / "gunicorn.log").read_text()
                 time.sleep(0.1)
-        yield {"port": port, "credentials": credentials, "deploy": deploy, "workdir": workdir,
+        yield {"port": port, "credentials": credentials, "deploy": deploy, "workdir": workdir, "env": env,
                "setup_seconds": time.monotonic() - started}
     finally:
         server.terminate()
@@ -364,3 +364,15 @@ def test_the_language_switch_cookie_is_secure_and_its_next_stays_on_the_site(sit
     assert status == 302 and not headers["location"].startswith(("https://evil", "//"))
     (cookie,) = [line for line in browser.set_cookie_lines if line.startswith("django_language=")]
     assert "Secure" in cookie and "SameSite=Lax" in cookie and "HttpOnly" in cookie
+
+
+def test_the_500_page_renders_with_the_manifest_and_without_a_request_context(site):
+    probe = ("import django; django.setup(); from django.test import RequestFactory; "
+             "from conduct_eval.views import server_error; r = server_error(RequestFactory().get('/x/')); "
+             "print(r.status_code); print(r.content.decode())")
+    out = subprocess.run([PYTHON, "-c", probe], cwd=BASE_DIR, env=site["env"], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    status, html = out.stdout.split("\n", 1)
+    assert status == "500" and "服务器错误" in html and 'href="/">返回首页</a>' in html
+    assert re.search(r'href="/static/vendor/bootstrap-5\.3\.9/css/bootstrap\.min\.[0-9a-f]{12}\.css"', html), html
