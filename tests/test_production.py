@@ -214,7 +214,7 @@ def site(database_url):
             except OSError:
                 assert server.poll() is None, (workdir / "gunicorn.log").read_text()
                 time.sleep(0.1)
-        yield {"port": port, "credentials": credentials, "deploy": deploy, "workdir": workdir,
+        yield {"port": port, "credentials": credentials, "deploy": deploy, "workdir": workdir, "env": env,
                "setup_seconds": time.monotonic() - started}
     finally:
         server.terminate()
@@ -286,6 +286,8 @@ def test_every_role_opens_every_page_and_its_assets(site):
                 failures.append(f"{role} {page}: {status}")
                 continue
             if "text/html" in headers.get("content-type", ""):
+                if "frame-ancestors 'none'" not in headers.get("content-security-policy", ""):
+                    failures.append(f"{role} {page}: no Content-Security-Policy")
                 for href in check_assets(browser, final, content):
                     url = urlsplit(urldefrag(urljoin(browser.origin + final, href))[0])
                     if url.scheme != "https" or url.netloc != f"{HOST}:{port}":
@@ -303,6 +305,12 @@ def test_every_role_opens_every_page_and_its_assets(site):
                 failures.append(f"{role} {page} (drill-down): {status}")
             elif "text/html" in headers.get("content-type", ""):
                 check_assets(browser, final, content)
+        insecure = [line.split(";")[0] for line in browser.set_cookie_lines if "Secure" not in line]
+        if insecure:
+            failures.append(f"{role}: cookies without Secure under HTTPS: {insecure}")
+        if role == "anonymous":
+            assert any(line.startswith("ce_device=") and "SameSite=Lax" in line and "Secure" in line
+                       for line in browser.set_cookie_lines), "no secure ce_device cookie from the survey pages"
     elapsed = time.monotonic() - started
     print(f"\nproduction walk: {visited} pages, {len(asset_status)} assets in {elapsed:.1f} s "
           f"(set-up {site['setup_seconds']:.1f} s); answers by role: {statuses}")
@@ -329,3 +337,42 @@ def test_an_http_only_intranet_is_an_explicit_choice_with_a_loud_warning(tmp_pat
     values, out = run(SECURE_COOKIES="0")
     assert values == [False, False, False, 0]
     assert "conduct_eval.W001" in out and "SECURE_COOKIES=0" in out
+
+
+def test_error_pages_under_debug_off(site):
+    """The Chinese 404 page in the layout (its assets from the manifest), and JSON under /api/."""
+    browser = Browser(site["port"])
+    status, headers, content, _ = browser.get("/no-such-page/")
+    html = content.decode()
+    assert status == 404 and "页面不存在" in html and 'href="/">返回首页</a>' in html
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    parser = Links()
+    parser.feed(html)
+    assert parser.assets and all(browser.get(asset)[0] == 200 for asset in parser.assets)
+    status, headers, content, _ = browser.get("/api/v1/nope/")
+    assert status == 404 and headers["content-type"] == "application/json"
+    assert json.loads(content) == {"detail": "未找到。", "errors": {}}
+
+
+def test_the_language_switch_cookie_is_secure_and_its_next_stays_on_the_site(site):
+    browser = Browser(site["port"])
+    html = browser.get("/")[2].decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    head = {"Origin": browser.origin, "Referer": f"{browser.origin}/"}
+    status, headers, _ = browser.request("POST", "/i18n/setlang/", {
+        "language": "en", "next": "https://evil.example/", "csrfmiddlewaretoken": token}, headers=head)
+    assert status == 302 and not headers["location"].startswith(("https://evil", "//"))
+    (cookie,) = [line for line in browser.set_cookie_lines if line.startswith("django_language=")]
+    assert "Secure" in cookie and "SameSite=Lax" in cookie and "HttpOnly" in cookie
+
+
+def test_the_500_page_renders_with_the_manifest_and_without_a_request_context(site):
+    probe = ("import django; django.setup(); from django.test import RequestFactory; "
+             "from conduct_eval.views import server_error; r = server_error(RequestFactory().get('/x/')); "
+             "print(r.status_code); print(r.content.decode())")
+    out = subprocess.run([PYTHON, "-c", probe], cwd=BASE_DIR, env=site["env"], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    status, html = out.stdout.split("\n", 1)
+    assert status == "500" and "服务器错误" in html and 'href="/">返回首页</a>' in html
+    assert re.search(r'href="/static/vendor/bootstrap-5\.3\.9/css/bootstrap\.min\.[0-9a-f]{12}\.css"', html), html
