@@ -119,10 +119,21 @@ def test_too_many_form_fields_is_a_json_400(api, settings):
                                  '{"agency": "gaj", "ratings": {"service_attitude": NaN}}',
                                  '{"agency": "gaj", "ratings": {"service_attitude": -Infinity}}',
                                  '{"agency": "gaj", "ratings": {"service_attitude": ' + "9" * 5_000 + "}}",
-                                 '{"agency": "gaj"', "\xff\xfe", ""])
+                                 '{"agency": "gaj"', "\xff\xfe", "", "[null, null]", '"text"', "5"])
 def test_json_that_is_not_json_or_not_finite_is_a_400(client_for, open_survey, raw):
     path = f"/api/v1/surveys/{open_survey.slug}/responses/"
     error_of(client_for().post(path, raw.encode("latin-1", "replace"), content_type="application/json"), 400)
+
+
+@pytest.mark.parametrize("raw", ["[null, null]", '"measures"', "null"])
+def test_a_json_body_that_is_not_an_object_is_a_400_everywhere(client_for, admin, liaison, agency, raw):
+    from rectification.models import RectificationNotice
+
+    notice = RectificationNotice.objects.create(agency=agency, source="manual", text="整改",
+                                                deadline=datetime.date(2026, 12, 31))
+    for user, path in ((liaison, f"/api/v1/rectifications/{notice.pk}/respond/"),
+                       (admin, f"/api/v1/rectifications/{notice.pk}/verify/"), (admin, "/api/v1/agency-groups/")):
+        error_of(client_for(user).post(path, raw, content_type="application/json"), 400)
 
 
 # --- control characters -----------------------------------------------------------------------------------
