@@ -60,9 +60,15 @@ def test_unknown_path_is_a_json_404_for_anyone_and_any_method(client_for):
         error_of(getattr(client_for(), method)("/api/v1/rectifications/x1/verify/"), 404)
 
 
+def test_a_known_path_without_its_slash_is_still_redirected(api):
+    answer = api.get("/api/v1/agencies?active=true")
+    assert answer.status_code == 301 and answer["Location"] == "/api/v1/agencies/?active=true"
+    error_of(api.post("/api/v1/agencies", {}, format="json"), 404)  # a redirect would lose the body
+
+
 @pytest.mark.parametrize("path", [
-    "/dashboard/rectifications/x1/", "/agency/notices/1e3/", "/inspect/abc/", "/dashboard/opinions/null/triage/",
-    "/track/%00/feedback/",
+    "/ballot/%00/", "/dashboard/rectifications/x1/", "/agency/notices/1e3/", "/inspect/abc/",
+    "/dashboard/opinions/null/triage/", "/track/%00/feedback/",
 ])
 def test_pages_with_ids_that_cannot_be_are_404(client, admin, path):
     client.force_login(admin)
@@ -185,6 +191,13 @@ def test_a_control_character_in_an_uploaded_file_name_is_a_400(client_for, inspe
 def test_control_characters_in_query_parameters_are_a_400(api, cycle, query):
     path = "rankings" if query.startswith("period") else "entries"
     error = error_of(api.get(f"/api/v1/cycles/{cycle.code}/{path}/?{query}"), 400)
+    assert query.split("=")[0] in error["errors"]
+
+
+@pytest.mark.parametrize("query", ["created_before=0234-03-06T14:55:53-23:22",
+                                   "created_after=9999-12-31T23:59:59-12:00", "created_after=1999-01-01T00:00:00Z"])
+def test_filter_times_no_one_can_mean_are_a_400(api, query):
+    error = error_of(api.get(f"/api/v1/opinions/?{query.replace('+', '%2B')}"), 400)
     assert query.split("=")[0] in error["errors"]
 
 
