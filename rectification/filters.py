@@ -38,12 +38,13 @@ class MomentField(IsoDateTimeField):
         value = super().to_python(value)
         if value is None:
             return None
+        invalid = forms.ValidationError(self.error_messages["invalid"], code="invalid")
         try:
             value = timezone.localtime(value) if timezone.is_aware(value) else timezone.make_aware(value)
         except (OverflowError, ValueError):
-            raise forms.ValidationError(_("时间超出范围"), code="invalid") from None
+            raise invalid from None
         if not 2000 <= value.year <= 2100:
-            raise forms.ValidationError(_("时间超出范围"), code="invalid")
+            raise invalid
         return value
 
 
