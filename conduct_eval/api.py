@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.serializers import PolymorphicProxySerializerExtension
@@ -44,7 +45,17 @@ class Router(SimpleRouter):
 
 @csrf_exempt  # nothing to protect: it only ever answers 404 (else an unknown POST would be a CSRF 403 page)
 def not_found(request, *args, **kwargs):
-    """Any path under /api/v1/ that no route takes: a 404 in the API's error format, never an HTML page."""
+    """Any path under /api/v1/ that no route takes: a 404 in the API's error format, never an HTML page.
+
+    A GET of a known path without its trailing slash is still redirected, as APPEND_SLASH does elsewhere.
+    """
+    if request.method in ("GET", "HEAD") and not request.path_info.endswith("/"):
+        try:
+            match = resolve(request.path_info + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
     return JsonResponse({"detail": "未找到。", "errors": {}}, status=404)
 
 

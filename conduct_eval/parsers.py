@@ -87,8 +87,8 @@ def _no_constant(text: str):
 
 
 class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser with limits: at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes (else 413), nested at most
-    MAX_JSON_DEPTH deep, finite numbers, and no control character in any string (else 400)."""
+    """DRF's JSON parser with limits: at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes (else 413); an object, nested at
+    most MAX_JSON_DEPTH deep, with finite numbers and no control character in any string (else 400)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         encoding = parsers.get_encoding(parser_context or {})
@@ -101,7 +101,9 @@ class JSONParser(parsers.JSONParser):
             raise exceptions.ParseError(f"JSON 解析错误：{exc}") from None
         if _depth(data) > MAX_JSON_DEPTH:
             raise exceptions.ParseError(f"JSON 嵌套过深（最多 {MAX_JSON_DEPTH} 层）")
-        reject_bad_characters(data if isinstance(data, dict) else {"non_field_errors": data})
+        if not isinstance(data, dict):  # every body of this API is an object: views may rely on .get()
+            raise exceptions.ValidationError({"non_field_errors": ["请求体必须是 JSON 对象"]})
+        reject_bad_characters(data)
         return data
 
 

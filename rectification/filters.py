@@ -1,7 +1,9 @@
 """One FilterSet per list, shared by the pages and the API."""
 import django_filters
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 
 from agencies.models import Agency
 from surveys.choices import OpinionStatus
@@ -28,6 +30,28 @@ class StyledFilterSet(django_filters.FilterSet):
                 field.choices = [("", _("全部")), *((v, label) for v, label in field.choices if v not in ("", None))]
 
 
+class MomentField(IsoDateTimeField):
+    """An ISO 8601 moment, read in Shanghai time and from 2000 to 2100: PostgreSQL refuses an offset past ±15:59
+    (`…-23:22`), and no opinion is older than the product."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        invalid = forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            value = timezone.localtime(value) if timezone.is_aware(value) else timezone.make_aware(value)
+        except (OverflowError, ValueError):
+            raise invalid from None
+        if not 2000 <= value.year <= 2100:
+            raise invalid
+        return value
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    field_class = MomentField
+
+
 class NoticeFilterSet(StyledFilterSet):
     agency = django_filters.CharFilter(field_name="agency__code", label=_("机关编码"))
     status = django_filters.ChoiceFilter(choices=NoticeStatus.choices, label=_("状态"))
@@ -44,8 +68,8 @@ class OpinionFilterSet(StyledFilterSet):
     status = django_filters.ChoiceFilter(choices=OpinionStatus.choices, label=_("状态"))
     agency = django_filters.ModelChoiceFilter(field_name="agency", to_field_name="code",
                                               queryset=Agency.objects.all(), label=_("机关"))
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label=_("提交时间起"))
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", label=_("提交时间止"))
+    created_after = MomentFilter(field_name="created_at", lookup_expr="gte", label=_("提交时间起"))
+    created_before = MomentFilter(field_name="created_at", lookup_expr="lt", label=_("提交时间止"))
     q = django_filters.CharFilter(field_name="text", lookup_expr="icontains", label=_("内容包含"))
 
     class Meta:

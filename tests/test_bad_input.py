@@ -60,9 +60,15 @@ def test_unknown_path_is_a_json_404_for_anyone_and_any_method(client_for):
         error_of(getattr(client_for(), method)("/api/v1/rectifications/x1/verify/"), 404)
 
 
+def test_a_known_path_without_its_slash_is_still_redirected(api):
+    answer = api.get("/api/v1/agencies?active=true")
+    assert answer.status_code == 301 and answer["Location"] == "/api/v1/agencies/?active=true"
+    error_of(api.post("/api/v1/agencies", {}, format="json"), 404)  # a redirect would lose the body
+
+
 @pytest.mark.parametrize("path", [
-    "/dashboard/rectifications/x1/", "/agency/notices/1e3/", "/inspect/abc/", "/dashboard/opinions/null/triage/",
-    "/track/%00/feedback/",
+    "/ballot/%00/", "/dashboard/rectifications/x1/", "/agency/notices/1e3/", "/inspect/abc/",
+    "/dashboard/opinions/null/triage/", "/track/%00/feedback/",
 ])
 def test_pages_with_ids_that_cannot_be_are_404(client, admin, path):
     client.force_login(admin)
@@ -119,10 +125,21 @@ def test_too_many_form_fields_is_a_json_400(api, settings):
                                  '{"agency": "gaj", "ratings": {"service_attitude": NaN}}',
                                  '{"agency": "gaj", "ratings": {"service_attitude": -Infinity}}',
                                  '{"agency": "gaj", "ratings": {"service_attitude": ' + "9" * 5_000 + "}}",
-                                 '{"agency": "gaj"', "\xff\xfe", ""])
+                                 '{"agency": "gaj"', "\xff\xfe", "", "[null, null]", '"text"', "5"])
 def test_json_that_is_not_json_or_not_finite_is_a_400(client_for, open_survey, raw):
     path = f"/api/v1/surveys/{open_survey.slug}/responses/"
     error_of(client_for().post(path, raw.encode("latin-1", "replace"), content_type="application/json"), 400)
+
+
+@pytest.mark.parametrize("raw", ["[null, null]", '"measures"', "null"])
+def test_a_json_body_that_is_not_an_object_is_a_400_everywhere(client_for, admin, liaison, agency, raw):
+    from rectification.models import RectificationNotice
+
+    notice = RectificationNotice.objects.create(agency=agency, source="manual", text="整改",
+                                                deadline=datetime.date(2026, 12, 31))
+    for user, path in ((liaison, f"/api/v1/rectifications/{notice.pk}/respond/"),
+                       (admin, f"/api/v1/rectifications/{notice.pk}/verify/"), (admin, "/api/v1/agency-groups/")):
+        error_of(client_for(user).post(path, raw, content_type="application/json"), 400)
 
 
 # --- control characters -----------------------------------------------------------------------------------
@@ -174,6 +191,13 @@ def test_a_control_character_in_an_uploaded_file_name_is_a_400(client_for, inspe
 def test_control_characters_in_query_parameters_are_a_400(api, cycle, query):
     path = "rankings" if query.startswith("period") else "entries"
     error = error_of(api.get(f"/api/v1/cycles/{cycle.code}/{path}/?{query}"), 400)
+    assert query.split("=")[0] in error["errors"]
+
+
+@pytest.mark.parametrize("query", ["created_before=0234-03-06T14:55:53-23:22",
+                                   "created_after=9999-12-31T23:59:59-12:00", "created_after=1999-01-01T00:00:00Z"])
+def test_filter_times_no_one_can_mean_are_a_400(api, query):
+    error = error_of(api.get(f"/api/v1/opinions/?{query.replace('+', '%2B')}"), 400)
     assert query.split("=")[0] in error["errors"]
 
 

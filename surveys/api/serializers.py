@@ -1,4 +1,5 @@
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agencies.models import Agency, Cycle
@@ -34,6 +35,20 @@ class SurveySerializer(serializers.ModelSerializer):
         return services.survey_create(**validated_data)
 
 
+def _levels(**extra) -> dict:
+    return {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 5, **extra}}
+
+
+@extend_schema_field(_levels(nullable=True))
+class SurveyRatingsField(serializers.JSONField):
+    """`{dimension code: 1–5, or null for "does not apply"}` (the service checks the codes)."""
+
+
+@extend_schema_field({**_levels(), "minProperties": 1})
+class BallotRatingsField(serializers.JSONField):
+    """`{agency code: 1–5}`, at least one agency."""
+
+
 class ResponseInSerializer(serializers.Serializer):
     """`{agency, window?, channel?, ratings, opinion?, contact?}` — codes resolved here, rules in the service."""
 
@@ -41,7 +56,7 @@ class ResponseInSerializer(serializers.Serializer):
     window = serializers.CharField(max_length=40, required=False, allow_blank=True, allow_null=True)
     channel = serializers.ChoiceField(choices=[c for c in Channel.choices if c[0] != Channel.IMPORT],
                                       default=Channel.WEB)
-    ratings = serializers.JSONField(help_text="{维度编码: 1–5 或 null（不适用）}")
+    ratings = SurveyRatingsField(help_text="{维度编码: 1–5 或 null（不适用）}")
     opinion = serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=True)
     contact = serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=True)
 
@@ -72,7 +87,7 @@ class BallotInSerializer(serializers.Serializer):
     """`{token, ratings: {agency code: 1–5}}`; agencies the evaluator does not know are left out."""
 
     token = serializers.CharField(max_length=100)
-    ratings = serializers.JSONField(help_text="{机关编码: 1–5}；不了解的机关不填")
+    ratings = BallotRatingsField(help_text="{机关编码: 1–5}；不了解的机关不填")
 
     def validate_ratings(self, ratings):
         if not isinstance(ratings, dict) or not ratings:
