@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -19,8 +20,16 @@ class AgencyGroupAdmin(admin.ModelAdmin):
         return ["code"] if obj else []  # the API's key: it never changes (the API has no update)
 
 
+class WindowInlineForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["code"].disabled = True  # an existing window's code is printed in its QR code
+
+
 class WindowInline(admin.TabularInline):
     model = Window
+    form = WindowInlineForm
     extra = 0
 
 

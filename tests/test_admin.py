@@ -284,8 +284,12 @@ def test_duplicate_window_codes_are_refused(office, agency):
 
 
 def test_codes_printed_in_qr_codes_do_not_change(office, agency):
-    office.post(reverse("admin:agencies_agency_change", args=[agency.pk]),
-                {"code": "renamed", "name": "新名", "group": agency.group_id, "windows-TOTAL_FORMS": "0",
-                 "windows-INITIAL_FORMS": "0"})
+    window = Window.objects.create(agency=agency, code="w1", name="一号窗口")
+    office.post(reverse("admin:agencies_agency_change", args=[agency.pk]), {
+        "code": "renamed", "name": "新名", "group": agency.group_id, "windows-TOTAL_FORMS": "1",
+        "windows-INITIAL_FORMS": "1", "windows-0-id": window.pk, "windows-0-agency": agency.pk,
+        "windows-0-code": "w9", "windows-0-name": "一号窗口（新）"})
     agency.refresh_from_db()
+    window.refresh_from_db()
     assert agency.code == "gaj" and agency.name == "新名"
+    assert window.code == "w1" and window.name == "一号窗口（新）"
