@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import math
 import os
 import secrets
 import signal
@@ -147,8 +148,9 @@ class Result:
         return sum(n for status, n in self.statuses.items() if 200 <= status < 300)
 
     def percentile(self, p: float) -> float:
+        """Nearest rank: the smallest latency that at least p % of the requests did not exceed."""
         ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
+        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] if ordered else float("nan")
 
 
 def run_load(port: int, *, submissions: int, clients: int, agencies: list[str], slug: str = SURVEY) -> Result:
