@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint bench bench-micro clean
+.PHONY: run test lint bench bench-micro loadtest clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ bench: $(VENV)/.installed
 # The older micro-benchmarks (bench/bench_*.py), any database.
 bench-micro: $(VENV)/.installed
 	$(PY) -m bench
+
+# 3,000 survey submissions at 50 concurrent clients against gunicorn + PostgreSQL + Redis (loopback only);
+# LOADTEST_ARGS="--submissions 300 --clients 16" for the CI-sized run.
+loadtest: $(VENV)/.installed
+	bin/with-services $(PY) -m bench.loadtest $(LOADTEST_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -1,7 +1,9 @@
+from auditlog.models import LogEntry
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from conduct_eval.errors import ConflictError
@@ -24,8 +26,16 @@ class AgencyGroupAdmin(admin.ModelAdmin):
         return ["code"] if obj else []  # the API's key: it never changes (the API has no update)
 
 
+class WindowInlineForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["code"].disabled = True  # an existing window's code is printed in its QR code
+
+
 class WindowInline(admin.TabularInline):
     model = Window
+    form = WindowInlineForm
     extra = 0
 
 
@@ -123,6 +133,17 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "is_active"]
     fieldsets = [*BaseUserAdmin.fieldsets, (_("角色"), {"fields": ["role", "agency", "assessor_unit"]})]
     add_fieldsets = [*BaseUserAdmin.add_fieldsets, (_("角色"), {"fields": ["role", "agency", "assessor_unit"]})]
+
+    def get_deleted_objects(self, objs, request):
+        # The audit log would keep only an e-mail address of a deleted actor (auditlog's SET_NULL):
+        # a user who changed anything is deactivated instead, and the admin says so.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        users = {user.pk: user for user in objs}
+        acted = (LogEntry.objects.filter(actor_id__in=users).values("actor_id").annotate(n=Count("id"))
+                 .values_list("actor_id", "n"))
+        protected = [*protected, *(_("%(user)s 的 %(count)d 条审计日志（请停用该账号，而不是删除）")
+                                   % {"user": users[pk], "count": n} for pk, n in acted)]
+        return deleted, counts, perms_needed, protected
 
     def save_model(self, request, obj, form, change):
         # The role's rules (a liaison has an agency, an assessor a unit) are the model's clean, which the

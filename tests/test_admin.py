@@ -249,6 +249,18 @@ def test_deleting_a_user_who_acted_on_a_notice_is_refused(office, agency, cycle,
     assert NoticeEvent.objects.filter(actor=liaison).exists() and NoticeEvidence.objects.filter(uploaded_by=liaison)
 
 
+def test_deleting_a_user_named_in_the_audit_log_is_refused(office, agency, leader):
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    LogEntry.objects.create(content_type=ContentType.objects.get_for_model(Agency), object_pk=str(agency.pk),
+                            object_repr=str(agency), action=LogEntry.Action.UPDATE, actor=leader)
+    page = office.post(reverse("admin:agencies_user_delete", args=[leader.pk]), {"post": "yes"})
+    assert "1 条审计日志" in page.content.decode()
+    assert User.objects.filter(pk=leader.pk).exists()
+    assert LogEntry.objects.filter(actor=leader).count() == 1
+
+
 def test_configuration_without_dependants_can_still_be_deleted(office, group):
     spare = Agency.objects.create(code="spare", name="备用机关", group=group)
     office.post(reverse("admin:agencies_agency_delete", args=[spare.pk]), {"post": "yes"})
@@ -307,8 +319,12 @@ def test_duplicate_window_codes_are_refused(office, agency):
 
 
 def test_codes_printed_in_qr_codes_do_not_change(office, agency):
-    office.post(reverse("admin:agencies_agency_change", args=[agency.pk]),
-                {"code": "renamed", "name": "新名", "group": agency.group_id, "windows-TOTAL_FORMS": "0",
-                 "windows-INITIAL_FORMS": "0"})
+    window = Window.objects.create(agency=agency, code="w1", name="一号窗口")
+    office.post(reverse("admin:agencies_agency_change", args=[agency.pk]), {
+        "code": "renamed", "name": "新名", "group": agency.group_id, "windows-TOTAL_FORMS": "1",
+        "windows-INITIAL_FORMS": "1", "windows-0-id": window.pk, "windows-0-agency": agency.pk,
+        "windows-0-code": "w9", "windows-0-name": "一号窗口（新）"})
     agency.refresh_from_db()
+    window.refresh_from_db()
     assert agency.code == "gaj" and agency.name == "新名"
+    assert window.code == "w1" and window.name == "一号窗口（新）"
