@@ -171,6 +171,12 @@ def build(*, agencies: int = 2000, responses: int = 10_000_000, ballots: int = 5
     t = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("SET work_mem = '256MB'")  # each chunk sorts by time in memory
+        # The rows are consistent by construction: skip the per-row foreign-key triggers where allowed
+        # (a superuser, as in the throwaway cluster of bin/with-services); about half the build time.
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        fast = cursor.fetchone()[0]
+        if fast:
+            cursor.execute("SET session_replication_role = replica")
         cursor.execute(f"SELECT setseed({(seed % 1000) / 1000.0})")
         done = 0
         for k in range(chunks):
@@ -252,6 +258,8 @@ WHERE b.survey_id = %(survey)s AND random() < %(coverage)s""",
         ratings = cursor.rowcount
         timings["ballots"] = time.perf_counter() - t
         cursor.execute("RESET work_mem")
+        if fast:
+            cursor.execute("RESET session_replication_role")
 
     # --- organizational assessment and the ledger ----------------------------------------------
     t = time.perf_counter()

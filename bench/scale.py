@@ -124,14 +124,14 @@ def _group_by(survey) -> None:
 
 
 def _mid_month_week(cycle) -> str:
-    """An ISO week of the cycle, before today, whose end falls mid-month (not on the 1st)."""
+    """An ISO week of the cycle, before today, whose end falls mid-month (between the 8th and the 24th)."""
     from django.utils import timezone
 
     day = timezone.localdate() - timedelta(days=7)
     while True:
         year, week, weekday = day.isocalendar()
         end = day + timedelta(days=8 - weekday)
-        if end.day not in (1,) and end.day > 7 and day >= cycle.starts_on:
+        if 8 <= end.day <= 24 and day >= cycle.starts_on:
             return f"{year}-W{week:02d}"
         day -= timedelta(days=7)
 
@@ -434,10 +434,9 @@ def _import_file(survey, rows: int, path: Path) -> None:
 
 
 def figure_import(cycle, survey, rows: int, repeat: int, workdir: Path) -> Figure:
-    from django.core.management import call_command
     from django.db import connection
 
-    from surveys.models import Opinion, OpinionEvent, RatingMonthly, Response, Survey
+    from surveys.models import Opinion, OpinionEvent, RatingDaily, RatingMonthly, Response, Survey
 
     path = workdir / "import.csv"
     _import_file(survey, rows, path)
@@ -450,30 +449,30 @@ def figure_import(cycle, survey, rows: int, repeat: int, workdir: Path) -> Figur
         columns = ", ".join(f"{connection.ops.quote_name(c)} text" for c in header)
         cursor.execute(f"CREATE UNLOGGED TABLE bench_copy_target ({columns})")
     database = os.environ["DATABASE_URL"]
+    peaks = []
     for k in range(repeat):
         target = Survey.objects.create(slug=f"{cycle.code}-import-{k}-{int(time.time())}", cycle=cycle, kind="public",
                                        title="导入测试", opens_at=survey.opens_at, closes_at=survey.closes_at)
+        # The command as an operator runs it, in a process of its own: its peak memory is its own too.
         start = time.perf_counter()
-        with open(os.devnull, "w") as quiet:
-            call_command("import_responses", "--survey", target.slug, str(path), stdout=quiet)
+        out = subprocess.run([sys.executable, "-m", "bench.scale", "--import-child", target.slug, str(path)],
+                             cwd=ROOT, check=True, capture_output=True, text=True, env=os.environ).stdout
         imports.append(time.perf_counter() - start)
+        peaks.append(float(out.strip().splitlines()[-1]))
         assert Response.objects.filter(survey=target).count() == stored_rows
         start = time.perf_counter()
         subprocess.run(["psql", database, "-q", "-v", "ON_ERROR_STOP=1", "-c",
                         f"\\copy bench_copy_target FROM '{path}' WITH (FORMAT csv, HEADER)"], check=True)
         copies.append(time.perf_counter() - start)
-        with connection.cursor() as cursor:  # leave the data set as it was
+        with connection.cursor() as cursor:  # leave the data set as it was (set-based: no ORM collector)
             cursor.execute("TRUNCATE bench_copy_target")
-        OpinionEvent.objects.filter(opinion__survey=target).delete()
-        Opinion.objects.filter(survey=target).delete()
-        RatingMonthly.objects.filter(survey=target).delete()
-        Response.objects.filter(survey=target).delete()
+            for table in (OpinionEvent, Opinion, RatingMonthly, RatingDaily, Response):
+                where = ("opinion_id IN (SELECT id FROM surveys_opinion WHERE survey_id = %s)"
+                         if table is OpinionEvent else "survey_id = %s")
+                cursor.execute(f"DELETE FROM {table._meta.db_table} WHERE {where}", [target.pk])
         target.delete()
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE bench_copy_target")
-    path.unlink()
     imported, copied = statistics.median(imports), statistics.median(copies)
-    return Figure(f"import_responses of {stored_rows / 1e6:g} M rows", f"{imported:.2f} s",
+    return Figure(f"import_responses of {stored_rows:,} rows", f"{imported:.2f} s, peak {max(peaks):.0f} MB",
                   f"psql \\copy of the same file: {copied:.2f} s", f"{copied / imported:.2f}× of COPY",
                   "≥ 0.5× of COPY", copied / imported >= 0.5)
 
@@ -527,6 +526,15 @@ def recompute_memory(code: str) -> None:
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
+def import_child(slug: str, path: str) -> None:
+    """Child process of the import figure: `import_responses` of one file, then the peak RSS in MB."""
+    from django.core.management import call_command
+
+    with open(os.devnull, "w") as quiet:
+        call_command("import_responses", "--survey", slug, path, stdout=quiet)
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=SIZES, default="small")
@@ -535,6 +543,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-record", action="store_true", help="print only; do not append to bench/RESULTS.md")
     parser.add_argument("--only", default="", help="comma-separated: recompute,pandas,memory,http,import")
     parser.add_argument("--recompute-memory", metavar="CYCLE", help=argparse.SUPPRESS)
+    parser.add_argument("--import-child", nargs=2, metavar=("SURVEY", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print("bench.scale needs PostgreSQL: set DATABASE_URL=postgres://… or run `make bench` "
@@ -547,6 +556,9 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     if args.recompute_memory:
         recompute_memory(args.recompute_memory)
+        return 0
+    if args.import_child:
+        import_child(*args.import_child)
         return 0
     from django.core.management import call_command
 
@@ -569,7 +581,7 @@ def main(argv: list[str] | None = None) -> int:
         "bench-admin", password=None, role=Role.ADMIN, is_staff=True)
     workdir = Path(tempfile.mkdtemp(prefix="ce-bench-"))
     figures: list[Figure] = []
-    started = time.perf_counter()
+    started, interrupted = time.perf_counter(), ""
     try:
         recompute = None
         if wanted("recompute") or wanted("pandas") or wanted("http"):
@@ -595,21 +607,29 @@ def main(argv: list[str] | None = None) -> int:
         if wanted("import"):
             figures.append(figure_import(cycle, survey, size["import_rows"], args.repeat, workdir))
             print(_table(figures[-1:]), flush=True)
+    except BaseException as exc:  # an interrupted or failed run still records what it measured
+        interrupted = f"{type(exc).__name__}: {exc}"[:200] or type(exc).__name__
+        raise
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+        _report(args, size, figures, started, argv, interrupted)
+    return 0
+
+
+def _report(args, size: dict, figures: list[Figure], started: float, argv, interrupted: str) -> None:
     table = _table(figures)
     print(f"\n{table}\n\n{sum(bool(f.passed) for f in figures)} of {len(figures)} targets met "
-          f"({time.perf_counter() - started:.0f} s)")
-    if args.size != "ci" and not args.no_record:
+          f"({time.perf_counter() - started:.0f} s)" + (f"; interrupted: {interrupted}" if interrupted else ""))
+    if args.size != "ci" and not args.no_record and figures:
         command = "python -m bench.scale " + " ".join(argv if argv is not None else sys.argv[1:])
+        note = f"- incomplete: the run stopped ({interrupted})\n" if interrupted else ""
         with open(RESULTS, "a", encoding="utf-8") as f:
             f.write(f"\n## {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} · size {args.size} "
                     f"({size['agencies']:,} agencies, {size['responses']:,} responses, {size['ballots']:,} ballots), "
                     f"medians of {args.repeat}\n\n"
-                    f"- command: `{command.strip()}`\n- revision: {_revision()}\n- machine: {_machine()}\n\n"
+                    f"- command: `{command.strip()}`\n- revision: {_revision()}\n- machine: {_machine()}\n{note}\n"
                     f"{table}\n")
         print(f"appended to {RESULTS.relative_to(ROOT)}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -13,8 +13,8 @@ PostgreSQL, at COPY speed, in ONE transaction:
    transaction rolls back;
 3. one `INSERT … SELECT` stores the responses, one more their opinions and their first
    history step;
-4. the monthly rollups get the imported rows with ONE `GROUP BY … ON CONFLICT DO UPDATE`
-   (surveys/rollups.py): additive, so live submissions meanwhile are neither lost nor
+4. the monthly and the daily rollups get the imported rows with ONE `GROUP BY … ON CONFLICT
+   DO UPDATE` each (surveys/rollups.py): additive, so live submissions meanwhile are neither lost nor
    counted twice.
 COPY counts records, not lines (an opinion may span lines): only when there are errors is
 the file read again, streaming, to turn record numbers into line numbers.
@@ -277,7 +277,9 @@ def _staging_column(name: str) -> str:
 
 def _fast_time(expr: str) -> str:
     """The time of a checked-format value, by plain casts (a date like 02-30 raises: see _check)."""
-    return (f"CASE WHEN {expr} ~ '{_TIME}' THEN CASE WHEN {expr} ~ '{_ZONED}' THEN {expr}::timestamptz "
+    # Once the shape is checked, a sign or a Z after the date (10 characters) can only be the offset: no second regex.
+    zoned = f"(strpos(substr({expr}, 11), '+') > 0 OR strpos(substr({expr}, 11), '-') > 0 OR {expr} LIKE '%%Z')"
+    return (f"CASE WHEN {expr} ~ '{_TIME}' THEN CASE WHEN {zoned} THEN {expr}::timestamptz "
             f"ELSE {expr}::timestamp AT TIME ZONE '{settings.TIME_ZONE}' END END")
 
 
@@ -317,9 +319,10 @@ FROM (
          {', '.join(f'{level[d]} AS {q(rating_column(d))}, t.v_{d}' for d in survey.dimensions)}
   FROM (SELECT s.ord, {', '.join(f'{expr} AS v_{c}' for c, expr in text.items() if c != 'opinion')},
                {text['opinion']} AS opinion
-        FROM import_staging s) t
+        FROM import_staging s OFFSET 0) t
   LEFT JOIN {agency} a ON a.code = t.v_agency
   LEFT JOIN {window} w ON w.agency_id = a.id AND w.code = t.v_window AND t.v_window <> ''
+  OFFSET 0  -- each row's values are computed once, not once per mention below
 ) p
 CROSS JOIN LATERAL (SELECT concat_ws('；', {', '.join(first)}) AS found) c"""
 
@@ -403,20 +406,22 @@ def _import_postgresql(survey: Survey, source, digest: str, path: str, stage: Ca
         ratings = [q(rating_column(d)) for d in DIMENSIONS]
         response = q(Response._meta.db_table)
         prefix = f"{file_key(digest)}:"
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [Response._meta.db_table])
+        sequence = cursor.fetchone()[0]
         cursor.execute(
-            f"ALTER TABLE import_checked ADD COLUMN id bigint; "
-            f"UPDATE import_checked SET id = nextval(pg_get_serial_sequence('{Response._meta.db_table}', 'id')) "
-            f"WHERE opinion <> ''")
+            "ALTER TABLE import_checked ADD COLUMN id bigint; "
+            "UPDATE import_checked SET id = nextval(%s::regclass) WHERE opinion <> ''", [sequence])
         cursor.execute(
             f"INSERT INTO {response} (id, survey_id, agency_id, window_id, channel, status, fingerprint, submitted_at, "
             f"{', '.join(ratings)}) "
-            f"SELECT COALESCE(id, nextval(pg_get_serial_sequence('{Response._meta.db_table}', 'id'))), %s, agency_id, "
-            f"window_id, channel, %s, %s || ord, submitted_at, {', '.join(ratings)} FROM import_checked ORDER BY ord",
-            [survey.pk, ResponseStatus.VALID, prefix])
+            f"SELECT COALESCE(id, nextval(%s::regclass)), %s, agency_id, "
+            f"window_id, channel, %s, %s || ord, submitted_at, {', '.join(ratings)} FROM import_checked",
+            [sequence, survey.pk, ResponseStatus.VALID, prefix])
         report.opinions = _store_opinions(cursor, survey)
         stage("汇总")
-        cursor.execute(rollups.upsert_grouped_sql("import_checked", survey=str(int(survey.pk))))
-        report.rollup_rows = cursor.rowcount
+        for daily in (False, True):
+            cursor.execute(rollups.upsert_grouped_sql("import_checked", survey=str(int(survey.pk)), daily=daily))
+            report.rollup_rows += cursor.rowcount
         cursor.execute(f"SELECT DISTINCT date_trunc('month', submitted_at AT TIME ZONE '{settings.TIME_ZONE}')::date "
                        "FROM import_checked")
         report.months = {month for (month,) in cursor.fetchall()}

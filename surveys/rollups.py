@@ -1,12 +1,13 @@
-"""Set-based upkeep of the monthly rollup rows (PostgreSQL), for the bulk paths: import and the
-benchmark data set.
+"""Set-based upkeep of the monthly and daily rollup rows (PostgreSQL), for the bulk paths: import
+and the benchmark data set.
 
-A live submission adds itself to its month's row with one UPSERT (surveys/services.py).
-A bulk path instead adds a whole set of rows with ONE `INSERT … SELECT … GROUP BY … ON
-CONFLICT DO UPDATE SET n = n + excluded.n, …`: each (survey, agency, local month) row is
-touched once, whatever the number of responses. Adding (rather than deleting and
-recounting) needs no table lock: a live submission committing meanwhile adds to the same
-row under the row lock the UPSERT takes, and is counted exactly once.
+A live submission adds itself to its month's and its day's rows with an UPSERT each
+(surveys/services.py). A bulk path instead adds a whole set of rows with ONE `INSERT …
+SELECT … GROUP BY … ON CONFLICT DO UPDATE SET n = n + excluded.n, …` per rollup table: each
+(survey, agency, local month or day) row is touched once, whatever the number of responses.
+Adding (rather than deleting and recounting) needs no table lock: a live submission
+committing meanwhile adds to the same row under the row lock the UPSERT takes, and is
+counted exactly once.
 
 `rebuild` recounts a survey's rows from scratch (one DELETE and one GROUP BY), for data put
 into the table without counting (the benchmark data set).
@@ -29,6 +30,7 @@ from .models import (
     Ballot,
     BallotDaily,
     BallotRating,
+    RatingDaily,
     RatingMonthly,
     Response,
     ballot_level_column,
@@ -43,29 +45,34 @@ def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def upsert_grouped_sql(source: str, *, survey: str = "survey_id", at: str = "submitted_at") -> str:
+def upsert_grouped_sql(source: str, *, survey: str = "survey_id", at: str = "submitted_at",
+                       daily: bool = False) -> str:
     """Add the valid rows of `source` (a table or a parenthesised SELECT with the rating columns,
-    `agency_id` and the `survey`/`at` expressions) into the monthly rollups, one GROUP BY."""
-    table = _q(RatingMonthly._meta.db_table)
+    `agency_id` and the `survey`/`at` expressions) into the monthly (or daily) rollups, one GROUP BY."""
+    table = _q((RatingDaily if daily else RatingMonthly)._meta.db_table)
+    key = "day" if daily else "month"
     columns = ["n", *(count_column(d, level) for d, level in PAIRS)]
     counts = ", ".join(f"COUNT(*) FILTER (WHERE {_q(rating_column(d))} = {level})" for d, level in PAIRS)
-    month = f"date_trunc('month', {at} AT TIME ZONE '{settings.TIME_ZONE}')::date"
-    return (f"INSERT INTO {table} (survey_id, agency_id, month, {', '.join(map(_q, columns))}) "
-            f"SELECT {survey}, agency_id, {month}, COUNT(*), {counts} FROM {source} src "
+    local = f"({at} AT TIME ZONE '{settings.TIME_ZONE}')"
+    bucket = f"{local}::date" if daily else f"date_trunc('month', {local})::date"
+    return (f"INSERT INTO {table} (survey_id, agency_id, {key}, {', '.join(map(_q, columns))}) "
+            f"SELECT {survey}, agency_id, {bucket}, COUNT(*), {counts} FROM {source} src "
             f"GROUP BY 1, 2, 3 "
-            f"ON CONFLICT (survey_id, agency_id, month) DO UPDATE SET "
+            f"ON CONFLICT (survey_id, agency_id, {key}) DO UPDATE SET "
             + ", ".join(f"{_q(c)} = {table}.{_q(c)} + excluded.{_q(c)}" for c in columns))
 
 
 def rebuild(*, survey_id: int) -> int:
-    """Recount every monthly rollup row of a survey from its valid responses; returns the rows written."""
-    table = _q(RatingMonthly._meta.db_table)
+    """Recount every monthly and daily rollup row of a survey from its valid responses; returns the rows written."""
     source = (f"(SELECT * FROM {_q(Response._meta.db_table)} WHERE survey_id = %s "
               f"AND status = '{ResponseStatus.VALID}')")
+    written = 0
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE survey_id = %s", [survey_id])
-        cursor.execute(upsert_grouped_sql(source), [survey_id])
-        return cursor.rowcount
+        for daily, model in ((False, RatingMonthly), (True, RatingDaily)):
+            cursor.execute(f"DELETE FROM {_q(model._meta.db_table)} WHERE survey_id = %s", [survey_id])
+            cursor.execute(upsert_grouped_sql(source, daily=daily), [survey_id])
+            written += cursor.rowcount
+    return written
 
 
 def ballot_add(ballot: Ballot, ratings: dict[int, int]) -> None:

@@ -8,7 +8,8 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from agencies.models import Agency, Cycle, Window
@@ -24,6 +25,7 @@ from .models import (
     Invitation,
     Opinion,
     OpinionEvent,
+    RatingDaily,
     RatingMonthly,
     Response,
     Survey,
@@ -70,17 +72,24 @@ def month_of(at: datetime):
     return timezone.localdate(at).replace(day=1)
 
 
-def _rollup_upsert_sql(rated: list[str], source: str) -> str:
-    """An UPSERT adding one to `n` and to each of the `rated` count columns of a month's rollup row.
+# Every count is kept twice, per local month (RatingMonthly) and per local day (RatingDaily), in
+# the same statements: scoring reads whole months from the first and the days of a partly
+# covered month from the second, so no period (they end at local midnight) reads response rows.
+_ROLLUPS = ((RatingMonthly, "month", month_of), (RatingDaily, "day", timezone.localdate))
+
+
+def _rollup_upsert_sql(rated: list[str], source: str, *, daily: bool = False) -> str:
+    """An UPSERT adding one to `n` and to each of the `rated` count columns of a month's (or day's) rollup row.
 
     `source` is what follows the column list: `VALUES (…)` or a `SELECT … FROM …`, giving
-    survey, agency, month and then 1 for each of n and the `rated` columns. Columns left out
-    of the INSERT take their database default of 0.
+    survey, agency, month (day) and then 1 for each of n and the `rated` columns. Columns left
+    out of the INSERT take their database default of 0.
     """
-    table, quoted = RatingMonthly._meta.db_table, connection.ops.quote_name
+    model, key, _ = _ROLLUPS[1 if daily else 0]
+    table, quoted = model._meta.db_table, connection.ops.quote_name
     columns = ["n", *rated]
-    return (f"INSERT INTO {quoted(table)} (survey_id, agency_id, month, {', '.join(map(quoted, columns))}) {source} "
-            f"ON CONFLICT (survey_id, agency_id, month) DO UPDATE SET "
+    return (f"INSERT INTO {quoted(table)} (survey_id, agency_id, {key}, {', '.join(map(quoted, columns))}) {source} "
+            f"ON CONFLICT (survey_id, agency_id, {key}) DO UPDATE SET "
             + ", ".join(f"{quoted(c)} = {quoted(table)}.{quoted(c)} + excluded.{quoted(c)}" for c in columns))
 
 
@@ -89,11 +98,14 @@ def _rated_columns(ratings: dict[str, int | None]) -> list[str]:
 
 
 def _rollup_add(response: Response) -> None:
-    """Count a valid response into its month's rollup row: one UPSERT, in the caller's transaction."""
+    """Count a valid response into its month's and its day's rollup rows: an UPSERT each, in the caller's
+    transaction."""
     rated = _rated_columns(response.ratings())
-    sql = _rollup_upsert_sql(rated, f"VALUES (%s, %s, %s, {', '.join(['1'] * (len(rated) + 1))})")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [response.survey_id, response.agency_id, month_of(response.submitted_at)])
+        for daily, (_, _, bucket) in enumerate(_ROLLUPS):
+            sql = _rollup_upsert_sql(rated, f"VALUES (%s, %s, %s, {', '.join(['1'] * (len(rated) + 1))})",
+                                     daily=bool(daily))
+            cursor.execute(sql, [response.survey_id, response.agency_id, bucket(response.submitted_at)])
 
 
 def _insert_then_count(*, survey: Survey, agency: Agency, window: Window | None, channel: str, fingerprint: str,
@@ -130,32 +142,32 @@ def _insert_counted(*, survey: Survey, agency: Agency, window: Window | None, ch
     table = quoted(Response._meta.db_table)
     names = ["survey_id", "agency_id", "window_id", "channel", "fingerprint", "submitted_at", *columns]
     ratings = {d: columns[rating_column(d)] for d in DIMENSIONS}
-    upsert = _rollup_upsert_sql(
+    upsert, upsert_day = (_rollup_upsert_sql(
         _rated_columns(ratings),
         f"SELECT %s, %s, %s, {', '.join(['1'] * (len(_rated_columns(ratings)) + 1))} FROM inserted "
-        f"WHERE status = '{ResponseStatus.VALID}'")
+        f"WHERE status = '{ResponseStatus.VALID}'", daily=daily) for daily in (False, True))
     sql = (
         f"WITH inserted AS (INSERT INTO {table} ({', '.join(map(quoted, names))}, status) "
         f"SELECT {', '.join(['%s'] * len(names))}, CASE WHEN %s THEN '{ResponseStatus.SUSPICIOUS}' "
         f"WHEN EXISTS (SELECT 1 FROM {table} WHERE survey_id = %s AND agency_id = %s AND fingerprint = %s "
         f"AND status = '{ResponseStatus.VALID}' AND submitted_at > %s AND submitted_at <= %s) "
         f"THEN '{ResponseStatus.DUPLICATE}' ELSE '{ResponseStatus.VALID}' END "
-        f"RETURNING id, status), counted AS ({upsert}) SELECT id, status FROM inserted"
+        f"RETURNING id, status), counted AS ({upsert}), counted_day AS ({upsert_day}) SELECT id, status FROM inserted"
     )
     params = [survey.pk, agency.pk, window.pk if window else None, channel, fingerprint, at, *columns.values(),
               honeypot, survey.pk, agency.pk, fingerprint, at - timedelta(hours=settings.SURVEY_DEDUP_HOURS), at,
-              survey.pk, agency.pk, month_of(at)]
+              survey.pk, agency.pk, month_of(at), survey.pk, agency.pk, timezone.localdate(at)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
 
 
 def _rollup_remove(response: Response) -> None:
-    """Take a formerly valid response out of its month's rollup row."""
+    """Take a formerly valid response out of its month's and its day's rollup rows."""
     columns = ["n", *(count_column(d, level) for d, level in response.ratings().items() if level is not None)]
-    RatingMonthly.objects.filter(survey_id=response.survey_id, agency_id=response.agency_id,
-                                 month=month_of(response.submitted_at)).update(
-        **{c: F(c) - 1 for c in columns})
+    for model, key, bucket in _ROLLUPS:
+        model.objects.filter(survey_id=response.survey_id, agency_id=response.agency_id,
+                             **{key: bucket(response.submitted_at)}).update(**{c: F(c) - 1 for c in columns})
 
 
 def _lock_device(survey: Survey, agency: Agency, fingerprint: str) -> None:
@@ -243,7 +255,8 @@ def rollups_rebuild(*, survey: Survey, months: set[date]) -> int:
     written = 0
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"LOCK TABLE {quoted(table)} IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute(f"LOCK TABLE {quoted(table)}, {quoted(RatingDaily._meta.db_table)} "
+                           "IN SHARE ROW EXCLUSIVE MODE")
         for month in sorted(months):
             RatingMonthly.objects.filter(survey=survey, month=month).delete()
             start = timezone.make_aware(datetime.combine(month, time.min))
@@ -252,7 +265,23 @@ def rollups_rebuild(*, survey: Survey, months: set[date]) -> int:
             adapt = connection.ops.adapt_datetimefield_value
             cursor.execute(sql, [month, survey.pk, ResponseStatus.VALID, adapt(start), adapt(end)])
             written += cursor.rowcount
+            written += _rollups_rebuild_days(survey, start, end)
     return written
+
+
+def _rollups_rebuild_days(survey: Survey, start: datetime, end: datetime) -> int:
+    """Recount the daily rollup rows of [start, end) (local midnights) from the response rows, one GROUP BY."""
+    RatingDaily.objects.filter(survey=survey, day__gte=timezone.localdate(start), day__lt=timezone.localdate(end)
+                               ).delete()
+    counts = {count_column(d, level): Count("id", filter=Q(**{rating_column(d): level}))
+              for d in DIMENSIONS for level in LEVEL_RANGE}
+    rows = (Response.objects.filter(survey=survey, status=ResponseStatus.VALID, submitted_at__gte=start,
+                                    submitted_at__lt=end)
+            .annotate(local_day=TruncDate("submitted_at", tzinfo=timezone.get_current_timezone()))
+            .values("agency_id", "local_day").annotate(total=Count("id"), **counts).order_by())
+    return len(RatingDaily.objects.bulk_create([
+        RatingDaily(survey=survey, agency_id=row["agency_id"], day=row["local_day"], n=row["total"],
+                    **{c: row[c] for c in counts}) for row in rows], batch_size=2000))
 
 
 @transaction.atomic
