@@ -128,9 +128,9 @@ def _load_responses(survey: Survey, characters: dict[str, float], rng: random.Ra
     hours, hour_weights = zip(*HOURS, strict=True)
     rows, texts, months = [], {}, set()
     adapt = connection.ops.adapt_datetimefield_value
-    day, serial = start, 0
+    day, serial, calendars = start, 0, {}
     while day <= end:
-        working = is_working_day(day)  # the office's holiday calendar: chinesecalendar stops at 2026
+        working = is_working_day(day, calendars)  # the office's holiday calendar: chinesecalendar stops at 2026
         factor = WEEKDAY[day.weekday()] * (0.1 if not working and day.weekday() < 5 else 1)
         if working and day.weekday() >= 5:
             factor = 0.9  # an adjusted working day (调休) is a working day

@@ -6,27 +6,21 @@ holiday is off, a listed working day is on, and every other day is Monday–Frid
 with no rows at all has no schedule yet: it counts Monday–Friday, logs a warning once, and
 the dashboard tells the office from November on that next year is missing.
 
-Each year's rows are read once and kept in the cache; any save or delete of a row
-invalidates every cached year (a version key, so a row moved to another year is covered too).
+Each computation reads the rows of the years it touches, one indexed query a year (a
+deadline spans one year, rarely two). They are not kept in the shared cache: the calendar
+must not depend on Redis (with Redis down a deadline is still computed at once), and an
+edit in the admin counts from the next deadline in every process, with nothing to invalidate.
 """
 from __future__ import annotations
 
 import logging
-import time
 from datetime import date, timedelta
 from functools import cache as memoize
-
-from django.core.cache import cache
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 
 from .choices import CalendarDayKind
 from .models import CalendarDay
 
 logger = logging.getLogger(__name__)
-VERSION_KEY = "rectification:calendar:version"
-CACHE_SECONDS = 6 * 3600
 
 
 @memoize
@@ -35,35 +29,10 @@ def _warn_unknown_year(year: int) -> None:
                    "enter the State Council's schedule in the admin (节假日安排)", year)
 
 
-def _version() -> int:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, time.time_ns(), None)
-        version = cache.get(VERSION_KEY, 0)
-    return version
-
-
 def calendar_of(year: int) -> dict[date, bool]:
     """The year's listed days: date → True for an adjusted working day, False for a holiday ({} when none)."""
-    key = f"rectification:calendar:{_version()}:{year}"
-    days = cache.get(key)
-    if days is None:
-        days = {day: kind == CalendarDayKind.WORKDAY
-                for day, kind in CalendarDay.objects.filter(day__year=year).values_list("day", "kind")}
-        cache.set(key, days, CACHE_SECONDS)
-    return days
-
-
-def calendar_invalidate() -> None:
-    """Forget every cached year (now, and again after the commit so no reader keeps the old rows)."""
-    cache.set(VERSION_KEY, time.time_ns(), None)
-    transaction.on_commit(lambda: cache.set(VERSION_KEY, time.time_ns(), None))
-
-
-@receiver(post_save, sender=CalendarDay, dispatch_uid="rectification.calendar_saved")
-@receiver(post_delete, sender=CalendarDay, dispatch_uid="rectification.calendar_deleted")
-def _calendar_changed(sender, **kwargs) -> None:
-    calendar_invalidate()
+    return {day: kind == CalendarDayKind.WORKDAY
+            for day, kind in CalendarDay.objects.filter(day__year=year).values_list("day", "kind")}
 
 
 def _is_working_day(day: date, calendars: dict[int, dict[date, bool]]) -> bool:
@@ -76,8 +45,9 @@ def _is_working_day(day: date, calendars: dict[int, dict[date, bool]]) -> bool:
     return listed if listed is not None else day.weekday() < 5
 
 
-def is_working_day(day: date) -> bool:
-    return _is_working_day(day, {})
+def is_working_day(day: date, calendars: dict[int, dict[date, bool]] | None = None) -> bool:
+    """Whether `day` is a working day; pass the same `calendars` dict to a loop so each year is read once."""
+    return _is_working_day(day, {} if calendars is None else calendars)
 
 
 def add_working_days(start: date, days: int) -> date:

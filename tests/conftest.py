@@ -3,7 +3,6 @@ tests that need real services (PostgreSQL, Redis, Chromium).
 
 Without the service they skip loudly; with REQUIRE_SERVICES=1 (as in CI) they fail instead.
 """
-import contextlib
 import os
 
 import pytest
@@ -58,17 +57,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 @pytest.fixture(autouse=True)
 def _sqlite_or_postgres_only():
     assert connection.vendor in {"sqlite", "postgresql"}
-
-
-@pytest.fixture(autouse=True)
-def _forget_the_holiday_calendar_cache():
-    """Deadlines read the holiday calendar through the cache; a test's rows roll back without a signal."""
-    yield
-    from django.core.cache import cache
-
-    from rectification.workdays import VERSION_KEY
-    with contextlib.suppress(Exception):  # a test that took the cache away (degraded mode) cached nothing
-        cache.delete(VERSION_KEY)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from django.db import transaction
 
 from ..choices import CalendarDayKind
 from ..models import CalendarDay
-from ..workdays import calendar_invalidate
 
 HOLIDAY_NAMES = {
     "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节", "Labour Day": "劳动节",
@@ -25,6 +24,4 @@ def calendar_seed_from_library() -> int:
                                (CalendarDayKind.WORKDAY, constants.workdays))
             for day, name in sorted(days.items()) if day not in known]
     CalendarDay.objects.bulk_create(rows, batch_size=500)
-    if rows:
-        calendar_invalidate()  # bulk_create sends no signals
     return len(rows)

@@ -17,17 +17,6 @@ pytestmark = pytest.mark.django_db
 D = datetime.date
 
 
-@pytest.fixture(autouse=True)
-def _fresh_calendar_cache():
-    """Rows added here are rolled back without a signal: forget what the cache learned from them."""
-    from django.core.cache import cache
-
-    from rectification.workdays import VERSION_KEY
-    cache.delete(VERSION_KEY)
-    yield
-    cache.delete(VERSION_KEY)
-
-
 @pytest.fixture
 def superuser(db):
     user = UserFactory(username="root", role="admin")
@@ -78,10 +67,11 @@ def test_a_2027_schedule_entered_in_the_admin_moves_the_deadline(superuser):
     assert add_working_days(D(2027, 2, 2), 5) == D(2027, 2, 9)
 
 
-def test_the_calendar_is_read_once_per_year_from_the_cache(django_assert_num_queries):
-    add_working_days(D(2026, 9, 28), 15)
-    with django_assert_num_queries(0):
+def test_a_deadline_reads_the_calendar_once_per_year_it_spans(django_assert_num_queries):
+    with django_assert_num_queries(1):
         assert add_working_days(D(2026, 9, 28), 15) == D(2026, 10, 23)
+    with django_assert_num_queries(2):
+        add_working_days(D(2026, 12, 20), 15)
 
 
 @pytest.mark.parametrize("now, warned", [
