@@ -147,19 +147,26 @@ def database_url():
         shutil.rmtree(workdir, ignore_errors=True)
         return
     import psycopg2
+    from psycopg2 import errors, sql
 
     parts = urlsplit(url)
     name = f"ce_production_check_{secrets.token_hex(4)}"
-    admin_dsn = parts._replace(path="/postgres").geturl()
-    conn = psycopg2.connect(admin_dsn)
+    conn = psycopg2.connect(url)
     conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield parts._replace(path=f"/{name}").geturl(), workdir
+        with conn.cursor() as cursor:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        own, drop = parts._replace(path=f"/{name}").geturl(), "DROP DATABASE IF EXISTS {} WITH (FORCE)"
+    except errors.InsufficientPrivilege:  # no CREATEDB right: a schema of its own in DATABASE_URL's database
+        with conn.cursor() as cursor:
+            cursor.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
+        query = "&".join(filter(None, [parts.query, urlencode({"options": f"-c search_path={name}"})]))
+        own, drop = parts._replace(query=query).geturl(), "DROP SCHEMA IF EXISTS {} CASCADE"
+    try:
+        yield own, workdir
     finally:
         with conn.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute(sql.SQL(drop).format(sql.Identifier(name)))
         conn.close()
         shutil.rmtree(workdir, ignore_errors=True)
 
