@@ -65,6 +65,22 @@ def ledger_totals(*, cycle: Cycle, until: datetime) -> dict[int, dict[str, Any]]
                                "veto": row["veto"] > 0} for row in rows}
 
 
+def veto_reasons_of(snapshot: RankingSnapshot) -> dict[int, str]:
+    """agency_id → the reasons of the 一票否决 entries that counted in `snapshot` (live when computed); one query.
+
+    What a vetoed agency is told instead of a rank it does not answer to: its veto and why.
+    """
+    cutoff = min(snapshot.until, snapshot.computed_at)
+    reversed_by_then = ScoreEntry.objects.filter(reverses=OuterRef("pk"), created_at__lt=cutoff)
+    rows = (ScoreEntry.objects.filter(cycle_id=snapshot.cycle_id, kind=EntryKind.VETO, reverses__isnull=True,
+                                      created_at__lt=cutoff)
+            .exclude(Exists(reversed_by_then)).order_by("created_at", "id").values_list("agency_id", "reason"))
+    reasons: dict[int, list[str]] = {}
+    for agency_id, reason in rows:
+        reasons.setdefault(agency_id, []).append(reason)
+    return {agency_id: "；".join(texts) for agency_id, texts in reasons.items()}
+
+
 def entries_behind(*, cycle: Cycle, agency: Agency, until: datetime) -> QuerySet[ScoreEntry]:
     """The ledger entries that make an agency's inspection, bonus, deduction and veto up to `until`."""
     return (ScoreEntry.objects.filter(cycle=cycle, agency=agency, created_at__lt=until)

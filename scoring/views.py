@@ -20,7 +20,7 @@ from conduct_eval.errors import ConflictError
 
 from . import exports, selectors, services
 from .models import Indicator, RankingSnapshot, Scorecard
-from .rankings import group_order, ranking_row
+from .rankings import group_order, ranking_row, ranking_rows
 
 # The method's reasons for leaving a component out (scoring/method.py REASONS): the cards store them
 # in Chinese, the pages translate them.
@@ -116,7 +116,7 @@ def dashboard(request):
 
 def _table_rows(snapshot: RankingSnapshot | None) -> list[dict]:
     """The snapshot's rows as the API answers them, each with its components in the table's column order."""
-    rows = [ranking_row(card) for card in selectors.scorecards_of(snapshot)] if snapshot else []
+    rows = ranking_rows(snapshot, selectors.scorecards_of(snapshot)) if snapshot else []
     for row in rows:
         row["cells"] = [_shown(row["components"].get(code, {})) for code in COMPONENTS]
     return rows
@@ -169,7 +169,7 @@ def dashboard_scorecard(request, snapshot_id: int, agency_code: str):
 def _scorecard_context(snapshot: RankingSnapshot, scorecard: Scorecard) -> dict:
     cycle, agency = snapshot.cycle, scorecard.agency
     inputs = scorecard.inputs
-    row = ranking_row(scorecard)
+    row = ranking_row(scorecard, selectors.veto_reasons_of(snapshot) if scorecard.veto else None)
     return {
         "snapshot": snapshot, "cycle": cycle, "scorecard": scorecard, "agency": agency,
         "row": row, "card": scorecard.card,
