@@ -19,7 +19,7 @@ from surveys.selectors import appraisal_level_counts, public_level_counts
 
 from .choices import EntryKind
 from .method import AgencyInput
-from .models import Assessment, Indicator, RankingSnapshot, Scorecard, ScoreEntry
+from .models import Assessment, Indicator, Publication, RankingSnapshot, Scorecard, ScoreEntry
 
 ZERO = Decimal("0")
 
@@ -212,6 +212,11 @@ def total_trend(*, cycle: Cycle, agency: Agency) -> list[dict[str, Any]]:
     newest = {until: (period, total, rank) for period, until, total, rank in rows}
     return [{"period": period, "until": until, "total": total, "rank_overall": rank}
             for until, (period, total, rank) in sorted(newest.items())]
+
+
+def publication_of(*, cycle: Cycle) -> Publication | None:
+    """The outbox row of the cycle's final result (its consequences carried out or not), if it has one."""
+    return Publication.objects.filter(snapshot__cycle=cycle, snapshot__final=True).first()
 
 
 def snapshot_published(*, cycle_code: str | None = None) -> tuple[Cycle | None, RankingSnapshot | None]:

@@ -7,6 +7,8 @@ urlpatterns = [
     path("assess/cell/", views.assess_cell, name="assess-cell"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/recompute/", views.dashboard_recompute, name="dashboard-recompute"),
+    path("dashboard/publications/<int:publication_id>/retry/", views.dashboard_publication_retry,
+         name="dashboard-publication-retry"),
     re_path(r"^dashboard/(?P<snapshot_id>[0-9]+)/rankings\.(?P<fmt>csv|xlsx)$", views.dashboard_export,
             name="dashboard-export"),
     path("dashboard/<int:snapshot_id>/<slug:agency_code>/", views.dashboard_scorecard, name="dashboard-scorecard"),

@@ -19,7 +19,7 @@ from agencies.selectors import agencies_active, cycle_current
 from conduct_eval.errors import ConflictError
 
 from . import exports, selectors, services
-from .models import Indicator, RankingSnapshot, Scorecard
+from .models import Indicator, Publication, RankingSnapshot, Scorecard
 from .rankings import group_order, ranking_row, ranking_rows
 
 # The method's reasons for leaving a component out (scoring/method.py REASONS): the cards store them
@@ -111,6 +111,7 @@ def dashboard(request):
         "components": _names(COMPONENTS), "is_admin": is_admin(request.user),
         "may_finalize": is_admin(request.user) and cycle.status in (CycleStatus.CLOSED, CycleStatus.PUBLISHED)
         and not RankingSnapshot.objects.filter(cycle=cycle, final=True).exists(),
+        "publication": selectors.publication_of(cycle=cycle),
     })
 
 
@@ -154,6 +155,22 @@ def dashboard_recompute(request):
     else:
         messages.success(request, _("年度最终结果已生成") if final else _("已重新计算 %(period)s") % {"period": period})
     return redirect(f"/dashboard/?cycle={cycle.code}&period={period}")
+
+
+@login_required
+@require_POST
+def dashboard_publication_retry(request, publication_id: int):
+    """The office carries out a final result's consequences again (they are made once, whatever happened before)."""
+    require_role(request.user, Role.ADMIN)
+    publication = get_object_or_404(Publication.objects.select_related("snapshot__cycle"), pk=publication_id)
+    if publication.done_at is None:
+        services.publication_carry_out(publication_id=publication.pk)
+        publication.refresh_from_db()
+    if publication.done_at is not None:
+        messages.success(request, _("年度结果的表彰名单、谈话提醒和整改通知已发出"))
+    else:
+        messages.error(request, _("执行未完成：%(error)s") % {"error": publication.last_error or _("正由其他进程执行")})
+    return redirect(f"/dashboard/?cycle={publication.snapshot.cycle.code}")
 
 
 @login_required
