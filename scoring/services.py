@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from contextlib import contextmanager
 from dataclasses import fields
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -153,6 +154,26 @@ def assessment_put(*, indicator: Indicator, agency: Agency, points, note: str = 
                                      points=points, note=(note or "")[:500], assessed_by=actor)
 
 
+@contextmanager
+def consistent_reads():
+    """A transaction in which every read sees the database as of its first query.
+
+    PostgreSQL's default, READ COMMITTED, gives each statement its own view, so a recompute that reads
+    the survey counts, then the assessments, then the ledger could mix data from different commits (a
+    bonus booked between two reads counted, the assessment committed just before it not). REPEATABLE READ
+    takes one view for the whole transaction; read-only, it never fails with a serialisation error. It
+    can only be set as the first statement of a transaction, so inside a caller's transaction (tests, a
+    nested service) the caller's isolation stands. SQLite's transactions read one consistent view already.
+    """
+    connection = transaction.get_connection()
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
 def snapshot_precheck(*, cycle: Cycle, period: str, final: bool) -> Period:
     """The period to compute, or why not: a bad period (400), a final result of an open cycle or a second one (409)."""
     if final:
@@ -176,8 +197,12 @@ def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, 
     sweep should that fail (`publication_carry_out`).
     """
     span = snapshot_precheck(cycle=cycle, period=period, final=final)
-    scheme = scheme_of(cycle)
-    inputs = scoring_inputs(cycle=cycle, until=span.until)
+    with consistent_reads():
+        # One snapshot of the database for every input: the scheme, the agencies, the survey counts, the
+        # assessments and the ledger, so that no commit lands between two of these reads.
+        cycle = Cycle.objects.get(pk=cycle.pk)
+        scheme = scheme_of(cycle)
+        inputs = scoring_inputs(cycle=cycle, until=span.until)
     digest = method.inputs_digest(inputs, scheme)
     if not final:
         newest = snapshot_newest(cycle=cycle, period=span.name)

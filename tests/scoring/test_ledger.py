@@ -131,3 +131,39 @@ def test_concurrent_reversals_give_one(cycle, agency):
     outcomes = run_at_once(lambda i: score_entry_reverse(entry=entry, reason="更正"), 5)
     assert sorted(type(o).__name__ for o in outcomes) == ["ConflictError"] * 4 + ["ScoreEntry"]
     assert ScoreEntry.objects.filter(reverses=entry).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_recompute_reads_every_input_as_of_one_moment(cycle, agency, monkeypatch):
+    """A bonus committed by another connection between the recompute's first read and its ledger read is
+    not counted: REPEATABLE READ gives the snapshot one view of the database (READ COMMITTED would mix)."""
+    import threading
+
+    from django.db import connections
+
+    from scoring import selectors as scoring_selectors
+    from scoring.services import snapshot_compute
+
+    real = scoring_selectors.assessment_totals
+
+    def commit_a_bonus_meanwhile(**kwargs):
+        result = real(**kwargs)  # the survey counts and assessments are read by now
+
+        def other_request():
+            try:
+                book(cycle, agency, kind="bonus", points=3)
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=other_request)
+        thread.start()
+        thread.join(30)
+        return result
+
+    monkeypatch.setattr(scoring_selectors, "assessment_totals", commit_a_bonus_meanwhile)
+    snapshot = snapshot_compute(cycle=cycle)
+    assert ScoreEntry.objects.filter(kind="bonus").count() == 1  # committed during the recompute
+    assert snapshot.scorecards.get().inputs["bonus"] == "0"  # … and not counted in it
+    monkeypatch.undo()
+    assert snapshot_compute(cycle=cycle).scorecards.get().inputs["bonus"] in ("3", "3.00")
