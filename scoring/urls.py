@@ -7,6 +7,7 @@ urlpatterns = [
     path("assess/cell/", views.assess_cell, name="assess-cell"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/recompute/", views.dashboard_recompute, name="dashboard-recompute"),
+    path("dashboard/cycle-status/", views.dashboard_cycle_status, name="dashboard-cycle-status"),
     path("dashboard/publications/<int:publication_id>/retry/", views.dashboard_publication_retry,
          name="dashboard-publication-retry"),
     re_path(r"^dashboard/(?P<snapshot_id>[0-9]+)/rankings\.(?P<fmt>csv|xlsx)$", views.dashboard_export,

@@ -16,6 +16,7 @@ from agencies.choices import CycleStatus, Role
 from agencies.models import Agency, AgencyGroup, Cycle
 from agencies.scheme import CATEGORIES, COMPONENTS, DIMENSIONS, LEVELS
 from agencies.selectors import agencies_active, cycle_current
+from agencies.services import cycle_moves, cycle_status_change
 from conduct_eval.errors import ConflictError
 
 from . import exports, selectors, services
@@ -112,7 +113,29 @@ def dashboard(request):
         "may_finalize": is_admin(request.user) and cycle.status in (CycleStatus.CLOSED, CycleStatus.PUBLISHED)
         and not RankingSnapshot.objects.filter(cycle=cycle, final=True).exists(),
         "publication": selectors.publication_of(cycle=cycle),
+        "cycle_moves": [(status, _(CYCLE_MOVE_LABELS[status])) for status in cycle_moves(cycle)]
+        if is_admin(request.user) else [],
     })
+
+
+# What the dashboard's buttons say for each move of the cycle's state machine.
+CYCLE_MOVE_LABELS = {CycleStatus.OPEN: gettext_noop("开放评议周期"), CycleStatus.CLOSED: gettext_noop("结束评议周期"),
+                     CycleStatus.PUBLISHED: gettext_noop("公布评议结果")}
+
+
+@login_required
+@require_POST
+def dashboard_cycle_status(request):
+    """The office moves the cycle along its state machine (the same service as the API and the admin)."""
+    require_role(request.user, Role.ADMIN)
+    cycle = _cycle_from(request)
+    try:
+        cycle = cycle_status_change(cycle=cycle, status=request.POST.get("status") or "", actor=request.user)
+    except (ValidationError, ConflictError) as exc:
+        messages.error(request, "；".join(_messages_of(exc)))
+    else:
+        messages.success(request, _("评议周期现为“%(status)s”") % {"status": cycle.get_status_display()})
+    return redirect(f"/dashboard/?cycle={cycle.code}")
 
 
 def _table_rows(snapshot: RankingSnapshot | None) -> list[dict]:
