@@ -15,4 +15,4 @@ def feedback_notice(receipt):
 def days_left(notice):
     from django.utils import timezone
 
-    return (notice.deadline - timezone.localdate()).days
+    return (notice.deadline_applied - timezone.localdate()).days
