@@ -81,6 +81,31 @@ def veto_reasons_of(snapshot: RankingSnapshot) -> dict[int, str]:
     return {agency_id: "；".join(texts) for agency_id, texts in reasons.items()}
 
 
+def snapshot_counted_ids(*, cycle: Cycle, until: datetime) -> dict[int, dict[str, list[int]]]:
+    """agency_id → the ids of the ledger entries and assessment revisions a snapshot up to `until` counts.
+
+    Two reads of ids only; kept on each scorecard so its drill-down lists exactly what it counted.
+    """
+    counted: dict[int, dict[str, list[int]]] = {}
+
+    def of(agency_id: int) -> dict[str, list[int]]:
+        return counted.setdefault(agency_id, {"entry_ids": [], "assessment_ids": []})
+
+    for agency_id, entry_id in (ScoreEntry.objects.filter(cycle=cycle, created_at__lt=until)
+                                .order_by("created_at", "id").values_list("agency_id", "id")):
+        of(agency_id)["entry_ids"].append(entry_id)
+    latest: dict[tuple[int, int], tuple[int, int]] = {}
+    for agency_id, indicator_id, revision, pk in (Assessment.objects.filter(indicator__cycle=cycle,
+                                                                             assessed_at__lt=until).order_by()
+                                                  .values_list("agency_id", "indicator_id", "revision", "id")):
+        known = latest.get((agency_id, indicator_id))
+        if known is None or revision > known[0]:
+            latest[(agency_id, indicator_id)] = (revision, pk)
+    for (agency_id, _), (_, pk) in sorted(latest.items()):
+        of(agency_id)["assessment_ids"].append(pk)
+    return counted
+
+
 def entries_behind(*, cycle: Cycle, agency: Agency, until: datetime) -> QuerySet[ScoreEntry]:
     """The ledger entries that make an agency's inspection, bonus, deduction and veto up to `until`."""
     return (ScoreEntry.objects.filter(cycle=cycle, agency=agency, created_at__lt=until)

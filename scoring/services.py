@@ -28,7 +28,7 @@ from . import method
 from .choices import EntryKind, EntrySource
 from .models import Assessment, Indicator, Publication, RankingSnapshot, Scorecard, ScoreEntry
 from .periods import CYCLE, Period, PeriodError, period_parse
-from .selectors import may_assess, scheme_of, scoring_inputs, snapshot_newest
+from .selectors import may_assess, scheme_of, scoring_inputs, snapshot_counted_ids, snapshot_newest
 from .signals import final_snapshot_published
 
 logger = logging.getLogger(__name__)
@@ -203,6 +203,7 @@ def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, 
         cycle = Cycle.objects.get(pk=cycle.pk)
         scheme = scheme_of(cycle)
         inputs = scoring_inputs(cycle=cycle, until=span.until)
+        counted = snapshot_counted_ids(cycle=cycle, until=span.until)
     digest = method.inputs_digest(inputs, scheme)
     if not final:
         newest = snapshot_newest(cycle=cycle, period=span.name)
@@ -219,7 +220,8 @@ def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, 
                 Scorecard(snapshot=snapshot, agency_id=by_code[card.agency], group_code=card.group,
                           total=card.total, rank_overall=card.rank_overall, rank_in_group=card.rank_in_group,
                           outcome=card.outcome, veto=card.veto, card=card.to_dict(),
-                          inputs=_input_dict(inputs_by_code[card.agency]))
+                          inputs={**_input_dict(inputs_by_code[card.agency]),
+                                  **counted.get(by_code[card.agency], {"entry_ids": [], "assessment_ids": []})})
                 for card in cards
             ], batch_size=500)
             if final:

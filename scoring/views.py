@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
@@ -20,7 +21,7 @@ from agencies.services import cycle_moves, cycle_status_change
 from conduct_eval.errors import ConflictError
 
 from . import exports, selectors, services
-from .models import Indicator, Publication, RankingSnapshot, Scorecard
+from .models import Assessment, Indicator, Publication, RankingSnapshot, Scorecard
 from .rankings import group_order, ranking_row, ranking_rows
 
 # The method's reasons for leaving a component out (scoring/method.py REASONS): the cards store them
@@ -218,12 +219,35 @@ def _scorecard_context(snapshot: RankingSnapshot, scorecard: Scorecard) -> dict:
         "public": _count_table(inputs.get("public_counts") or {}, _names(DIMENSIONS)),
         "appraisal": _count_table(inputs.get("appraisal_counts") or {}, _names(CATEGORIES)),
         "inputs": inputs, "levels": _names(LEVELS),
-        "entries": list(selectors.entries_behind(cycle=cycle, agency=agency, until=snapshot.until)),
-        "assessments": list(selectors.assessments_latest(cycle=cycle, until=snapshot.until)
-                            .filter(agency=agency).select_related("indicator", "assessed_by")
-                            .order_by("indicator__code")),
+        **_counted_and_since(snapshot, scorecard),
         "radar_chart": _radar_chart(scorecard), "trend_chart": _trend_chart(snapshot, agency),
     }
+
+
+def _counted_and_since(snapshot: RankingSnapshot, scorecard: Scorecard) -> dict:
+    """The entries and assessment revisions the snapshot counted (its stored ids), and apart from them what was
+    booked or assessed since (快照后新增, not counted). A snapshot stored before the ids were kept counts
+    what was there before it was computed."""
+    cycle, agency = snapshot.cycle, scorecard.agency
+    ids = scorecard.inputs or {}
+    entries = list(selectors.entries_behind(cycle=cycle, agency=agency, until=timezone.now()))
+    assessments = list(selectors.assessments_latest(cycle=cycle).filter(agency=agency)
+                       .select_related("indicator", "assessed_by").order_by("indicator__code"))
+    if "entry_ids" in ids:
+        counted_entries, counted_assessments = set(ids["entry_ids"]), set(ids["assessment_ids"])
+        counted = [e for e in entries if e.pk in counted_entries]
+        revisions = list(Assessment.objects.filter(pk__in=counted_assessments)
+                         .select_related("indicator", "assessed_by").order_by("indicator__code"))
+    else:
+        cutoff = min(snapshot.until, snapshot.computed_at)
+        counted = [e for e in entries if e.created_at < cutoff]
+        counted_entries = {e.pk for e in counted}
+        revisions = list(selectors.assessments_latest(cycle=cycle, until=cutoff).filter(agency=agency)
+                         .select_related("indicator", "assessed_by").order_by("indicator__code"))
+        counted_assessments = {a.pk for a in revisions}
+    return {"entries": counted, "assessments": revisions,
+            "entries_since": [e for e in entries if e.pk not in counted_entries],
+            "assessments_since": [a for a in assessments if a.pk not in counted_assessments]}
 
 
 def _float(value) -> float | None:
