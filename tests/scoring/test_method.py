@@ -354,7 +354,9 @@ def test_a_component_without_data_weighs_as_nothing(agencies, points_given):
 
 @FAST
 @given(agency_lists(), st.decimals(min_value=D("0.01"), max_value=20, places=2))
-def test_an_entry_and_its_reversal_are_no_entry(agencies, points_booked):
+def test_sums_that_net_to_the_same_are_the_same_input(agencies, points_booked):
+    # What the method sees of a reversal is only a net sum; that reversals cancel is tested where they are
+    # handled, through the ledger (tests/scoring/test_ledger.py::test_reversals_cancel_through_the_ledger).
     reversed_ = [AgencyInput(**{**a.__dict__, "bonus": a.bonus + points_booked - points_booked,
                                 "deduction": a.deduction + points_booked + (-points_booked)})
                  for a in agencies]
