@@ -98,6 +98,14 @@ def cycle_refuse_locked(cycle: Cycle | None, what: str = "登记") -> None:
         raise ConflictError(f"评议周期 {cycle.code} {_status_label(status)}，不能再{what}")
 
 
+def cycle_moves(cycle: Cycle) -> list[str]:
+    """The statuses `cycle` may move to now (what the pages offer); reopening ends with the final snapshot."""
+    moves = list(CYCLE_TRANSITIONS[cycle.status])
+    if cycle.status == CycleStatus.CLOSED and cycle_has_final(cycle):
+        moves.remove(CycleStatus.OPEN)
+    return moves
+
+
 @transaction.atomic
 def cycle_create(*, code: str, name: str, starts_on: date, ends_on: date, status: str = CycleStatus.DRAFT,
                  scheme: dict | None = None) -> Cycle:

@@ -25,7 +25,7 @@ from agencies.scheme import CATEGORIES, COMPONENTS, DIMENSIONS
 from .choices import Outcome
 from .models import RankingSnapshot, Scorecard
 from .rankings import ranking_row
-from .selectors import scorecards_of
+from .selectors import scorecards_of, veto_reasons_of
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -64,7 +64,7 @@ COMPONENT_FIELDS = ("得分", "样本数", "是否计入", "未计入原因")
 RANKING_COLUMNS = [
     "总名次", "组内名次", "机关编码", "机关名称", "分组",
     *(f"{label}{field}" for label in COMPONENTS.values() for field in COMPONENT_FIELDS),
-    "基础分", "加分", "减分", "一票否决", "总分", "总分95%区间下限", "总分95%区间上限", "结果",
+    "基础分", "加分", "减分", "一票否决", "一票否决事由", "总分", "总分95%区间下限", "总分95%区间上限", "结果",
 ]
 PARTS_NAMES = {"public_survey": DIMENSIONS, "appraisal": CATEGORIES}
 
@@ -84,9 +84,13 @@ def _source_text(label) -> str:
         return str(label)
 
 
-def ranking_record(scorecard: Scorecard, group_names: dict[str, str]) -> dict[str, Any]:
-    """A scorecard as the ranking sheet's row: the API's numbers under Chinese headers."""
-    row = ranking_row(scorecard)
+def ranking_record(scorecard: Scorecard, group_names: dict[str, str],
+                   veto_reasons: dict[int, str] | None = None) -> dict[str, Any]:
+    """A scorecard as the ranking sheet's row: the API's numbers under Chinese headers.
+
+    An unrated agency has empty ranks and the result 暂不排名; a vetoed one its veto's reason beside 一票否决.
+    """
+    row = ranking_row(scorecard, veto_reasons)
     record: dict[str, Any] = {
         "总名次": row["rank_overall"], "组内名次": row["rank_in_group"],
         "机关编码": row["agency"], "机关名称": _text(row["agency_name"]),
@@ -99,6 +103,7 @@ def ranking_record(scorecard: Scorecard, group_names: dict[str, str]) -> dict[st
         record.update({f"{label}{field}": value for field, value in zip(COMPONENT_FIELDS, values, strict=True)})
     record.update({
         "基础分": row["base"], "加分": row["bonus"], "减分": row["deduction"], "一票否决": _yes(row["veto"]),
+        "一票否决事由": _text(row["veto_reason"] or ""),
         "总分": row["total"], "总分95%区间下限": row["total_low"], "总分95%区间上限": row["total_high"],
         "结果": _source_text(Outcome(row["outcome"]).label),
     })
@@ -151,7 +156,8 @@ def rankings_export(snapshot: RankingSnapshot, *, group: str = "", fmt: str) -> 
         raise ValueError(f"unknown export format: {fmt}")
     scorecards = scorecards_exported(snapshot, group=group)
     group_names = dict(AgencyGroup.objects.values_list("code", "name"))
-    records = [ranking_record(scorecard, group_names) for scorecard in scorecards]
+    reasons = veto_reasons_of(snapshot) if any(card.veto for card in scorecards) else {}
+    records = [ranking_record(scorecard, group_names, reasons) for scorecard in scorecards]
     rankings = pd.DataFrame(records, columns=RANKING_COLUMNS)
     buffer = io.BytesIO()
     if fmt == "csv":

@@ -222,3 +222,30 @@ class RecomputeRequest(models.Model):
 
     def __str__(self):
         return f"{self.cycle_id} · {self.period} · {self.task_id}"
+
+
+class Publication(models.Model):
+    """年度结果公布执行 — the outbox row of a final snapshot: its consequences, carried out exactly once.
+
+    Written in the transaction that stores the final snapshot. A task right after the commit, and a periodic
+    sweep for whatever is still pending, claim it with a compare-and-set on `claimed_at` (a lease, so a dead
+    worker's claim runs out) and announce `final_snapshot_published` inside one transaction with `done_at`:
+    the commendation list, the reminder talks and the notices are all made, or none and it is tried again.
+    """
+
+    snapshot = models.OneToOneField(RankingSnapshot, models.PROTECT, related_name="publication",
+                                    verbose_name=_("年度最终结果"))
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    claimed_at = models.DateTimeField(_("执行认领时间"), null=True, blank=True)
+    done_at = models.DateTimeField(_("执行完成时间"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("执行次数"), default=0)
+    last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("年度结果公布执行")
+        verbose_name_plural = _("年度结果公布执行")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["done_at", "claimed_at"], name="publication_outbox")]
+
+    def __str__(self):
+        return f"{self.snapshot} · {'已执行' if self.done_at else '待执行'}"

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from .models import RankingSnapshot, Scorecard
+from .selectors import veto_reasons_of
 
 COMPONENT_NUMBERS = ("score", "weight", "weight_share")
 COMPONENT_KEYS = ("n", "included", "reason", "reason_label", "small_sample")
@@ -29,7 +30,8 @@ def _component(component: dict[str, Any]) -> dict[str, Any]:
             **{key: component.get(key) for key in COMPONENT_KEYS}}
 
 
-def ranking_row(scorecard: Scorecard) -> dict[str, Any]:
+def ranking_row(scorecard: Scorecard, veto_reasons: dict[int, str] | None = None) -> dict[str, Any]:
+    """One row; `veto_reasons` (from `selectors.veto_reasons_of`) gives a vetoed agency's reason."""
     card = scorecard.card
     return {
         "agency": scorecard.agency.code,
@@ -39,6 +41,7 @@ def ranking_row(scorecard: Scorecard) -> dict[str, Any]:
         "bonus": _number(card.get("bonus")),
         "deduction": _number(card.get("deduction")),
         "veto": scorecard.veto,
+        "veto_reason": (veto_reasons or {}).get(scorecard.agency_id) if scorecard.veto else None,
         "total": scorecard.total,
         "rank_overall": scorecard.rank_overall,
         "rank_in_group": scorecard.rank_in_group,
@@ -53,6 +56,13 @@ def group_order(row: dict[str, Any]) -> tuple:
     return (row["rank_in_group"] is None, row["rank_in_group"] or 0, row["agency"])
 
 
+def ranking_rows(snapshot: RankingSnapshot, scorecards: Iterable[Scorecard]) -> list[dict[str, Any]]:
+    """The rows of a snapshot, vetoed agencies with their reasons (one query for all, only if any is vetoed)."""
+    scorecards = list(scorecards)
+    reasons = veto_reasons_of(snapshot) if any(card.veto for card in scorecards) else {}
+    return [ranking_row(scorecard, reasons) for scorecard in scorecards]
+
+
 def ranking_payload(snapshot: RankingSnapshot, scorecards: Iterable[Scorecard]) -> dict[str, Any]:
     return {
         "snapshot": snapshot.pk,
@@ -60,5 +70,5 @@ def ranking_payload(snapshot: RankingSnapshot, scorecards: Iterable[Scorecard]) 
         "period": snapshot.period,
         "final": snapshot.final,
         "digest": snapshot.digest,
-        "rows": [ranking_row(scorecard) for scorecard in scorecards],
+        "rows": ranking_rows(snapshot, scorecards),
     }

@@ -29,4 +29,9 @@ BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=40),
         "args": ["quarter"],
     },
+    # The outbox of final results: a publication whose task was lost or failed is carried out here.
+    "scoring-publications-sweep": {
+        "task": "scoring.publications_sweep",
+        "schedule": crontab(minute="*/5"),
+    },
 }

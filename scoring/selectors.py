@@ -19,7 +19,7 @@ from surveys.selectors import appraisal_level_counts, public_level_counts
 
 from .choices import EntryKind
 from .method import AgencyInput
-from .models import Assessment, Indicator, RankingSnapshot, Scorecard, ScoreEntry
+from .models import Assessment, Indicator, Publication, RankingSnapshot, Scorecard, ScoreEntry
 from .periods import periods_ended
 
 ZERO = Decimal("0")
@@ -64,6 +64,47 @@ def ledger_totals(*, cycle: Cycle, until: datetime) -> dict[int, dict[str, Any]]
     return {row["agency_id"]: {"inspection": row["inspection"] or ZERO, "inspection_n": row["inspection_n"],
                                "bonus": row["bonus"] or ZERO, "deduction": row["deduction"] or ZERO,
                                "veto": row["veto"] > 0} for row in rows}
+
+
+def veto_reasons_of(snapshot: RankingSnapshot) -> dict[int, str]:
+    """agency_id → the reasons of the 一票否决 entries that counted in `snapshot` (live when computed); one query.
+
+    What a vetoed agency is told instead of a rank it does not answer to: its veto and why.
+    """
+    cutoff = min(snapshot.until, snapshot.computed_at)
+    reversed_by_then = ScoreEntry.objects.filter(reverses=OuterRef("pk"), created_at__lt=cutoff)
+    rows = (ScoreEntry.objects.filter(cycle_id=snapshot.cycle_id, kind=EntryKind.VETO, reverses__isnull=True,
+                                      created_at__lt=cutoff)
+            .exclude(Exists(reversed_by_then)).order_by("created_at", "id").values_list("agency_id", "reason"))
+    reasons: dict[int, list[str]] = {}
+    for agency_id, reason in rows:
+        reasons.setdefault(agency_id, []).append(reason)
+    return {agency_id: "；".join(texts) for agency_id, texts in reasons.items()}
+
+
+def snapshot_counted_ids(*, cycle: Cycle, until: datetime) -> dict[int, dict[str, list[int]]]:
+    """agency_id → the ids of the ledger entries and assessment revisions a snapshot up to `until` counts.
+
+    Two reads of ids only; kept on each scorecard so its drill-down lists exactly what it counted.
+    """
+    counted: dict[int, dict[str, list[int]]] = {}
+
+    def of(agency_id: int) -> dict[str, list[int]]:
+        return counted.setdefault(agency_id, {"entry_ids": [], "assessment_ids": []})
+
+    for agency_id, entry_id in (ScoreEntry.objects.filter(cycle=cycle, created_at__lt=until)
+                                .order_by("created_at", "id").values_list("agency_id", "id")):
+        of(agency_id)["entry_ids"].append(entry_id)
+    latest: dict[tuple[int, int], tuple[int, int]] = {}
+    for agency_id, indicator_id, revision, pk in (Assessment.objects.filter(indicator__cycle=cycle,
+                                                                             assessed_at__lt=until).order_by()
+                                                  .values_list("agency_id", "indicator_id", "revision", "id")):
+        known = latest.get((agency_id, indicator_id))
+        if known is None or revision > known[0]:
+            latest[(agency_id, indicator_id)] = (revision, pk)
+    for (agency_id, _), (_, pk) in sorted(latest.items()):
+        of(agency_id)["assessment_ids"].append(pk)
+    return counted
 
 
 def entries_behind(*, cycle: Cycle, agency: Agency, until: datetime) -> QuerySet[ScoreEntry]:
@@ -197,6 +238,11 @@ def total_trend(*, cycle: Cycle, agency: Agency) -> list[dict[str, Any]]:
     newest = {until: (period, total, rank) for period, until, total, rank in rows}
     return [{"period": period, "until": until, "total": total, "rank_overall": rank}
             for until, (period, total, rank) in sorted(newest.items())]
+
+
+def publication_of(*, cycle: Cycle) -> Publication | None:
+    """The outbox row of the cycle's final result (its consequences carried out or not), if it has one."""
+    return Publication.objects.filter(snapshot__cycle=cycle, snapshot__final=True).first()
 
 
 def snapshot_published(*, cycle_code: str | None = None) -> tuple[Cycle | None, RankingSnapshot | None]:

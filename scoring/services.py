@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import logging
 import uuid
+from contextlib import contextmanager
 from dataclasses import fields
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from agencies.choices import CycleStatus
@@ -24,9 +26,9 @@ from conduct_eval.errors import ConflictError
 
 from . import method
 from .choices import EntryKind, EntrySource
-from .models import Assessment, Indicator, RankingSnapshot, RecomputeRequest, Scorecard, ScoreEntry
+from .models import Assessment, Indicator, Publication, RankingSnapshot, RecomputeRequest, Scorecard, ScoreEntry
 from .periods import CYCLE, Period, PeriodError, period_parse
-from .selectors import may_assess, scheme_of, scoring_inputs, snapshot_newest
+from .selectors import may_assess, scheme_of, scoring_inputs, snapshot_counted_ids, snapshot_newest
 from .signals import final_snapshot_published
 
 logger = logging.getLogger(__name__)
@@ -35,6 +37,8 @@ MAX_ENTRY_POINTS = Decimal("100")
 # Seconds after which a recompute claimed by a worker that never finished is taken to be dead.
 DEFAULT_RECOMPUTE_LEASE = 900
 SWEEP_BATCH = 50
+# A claim on a publication older than this is taken to be a dead worker's: the sweep may claim it again.
+PUBLICATION_LEASE = timedelta(minutes=10)
 _INPUT_FIELDS = tuple(f.name for f in fields(method.AgencyInput))
 
 
@@ -153,6 +157,26 @@ def assessment_put(*, indicator: Indicator, agency: Agency, points, note: str = 
                                      points=points, note=(note or "")[:500], assessed_by=actor)
 
 
+@contextmanager
+def consistent_reads():
+    """A transaction in which every read sees the database as of its first query.
+
+    PostgreSQL's default, READ COMMITTED, gives each statement its own view, so a recompute that reads
+    the survey counts, then the assessments, then the ledger could mix data from different commits (a
+    bonus booked between two reads counted, the assessment committed just before it not). REPEATABLE READ
+    takes one view for the whole transaction; read-only, it never fails with a serialisation error. It
+    can only be set as the first statement of a transaction, so inside a caller's transaction (tests, a
+    nested service) the caller's isolation stands. SQLite's transactions read one consistent view already.
+    """
+    connection = transaction.get_connection()
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
 def snapshot_precheck(*, cycle: Cycle, period: str, final: bool) -> Period:
     """The period to compute, or why not: a bad period (400), a final result of an open cycle or a second one (409)."""
     if final:
@@ -171,12 +195,18 @@ def snapshot_precheck(*, cycle: Cycle, period: str, final: bool) -> Period:
 def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, actor=None) -> RankingSnapshot:
     """Recompute `cycle` for `period` and store the snapshot (unless an identical one is the newest).
 
-    The final annual snapshot needs a closed cycle, is stored once, and announces itself
-    with `final_snapshot_published` after the commit.
+    The final annual snapshot needs a closed cycle, is stored once, and writes its publication row (the
+    outbox of its consequences) in the same transaction; that is carried out after the commit, and by the
+    sweep should that fail (`publication_carry_out`).
     """
     span = snapshot_precheck(cycle=cycle, period=period, final=final)
-    scheme = scheme_of(cycle)
-    inputs = scoring_inputs(cycle=cycle, until=span.until)
+    with consistent_reads():
+        # One snapshot of the database for every input: the scheme, the agencies, the survey counts, the
+        # assessments and the ledger, so that no commit lands between two of these reads.
+        cycle = Cycle.objects.get(pk=cycle.pk)
+        scheme = scheme_of(cycle)
+        inputs = scoring_inputs(cycle=cycle, until=span.until)
+        counted = snapshot_counted_ids(cycle=cycle, until=span.until)
     digest = method.inputs_digest(inputs, scheme)
     if not final:
         newest = snapshot_newest(cycle=cycle, period=span.name)
@@ -193,12 +223,13 @@ def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, 
                 Scorecard(snapshot=snapshot, agency_id=by_code[card.agency], group_code=card.group,
                           total=card.total, rank_overall=card.rank_overall, rank_in_group=card.rank_in_group,
                           outcome=card.outcome, veto=card.veto, card=card.to_dict(),
-                          inputs=_input_dict(inputs_by_code[card.agency]))
+                          inputs={**_input_dict(inputs_by_code[card.agency]),
+                                  **counted.get(by_code[card.agency], {"entry_ids": [], "assessment_ids": []})})
                 for card in cards
             ], batch_size=500)
             if final:
-                transaction.on_commit(lambda: final_snapshot_published.send(sender=RankingSnapshot,
-                                                                            snapshot=snapshot))
+                publication = Publication.objects.create(snapshot=snapshot)
+                transaction.on_commit(lambda: publication_enqueue(publication_id=publication.pk), robust=True)
     except IntegrityError:
         raise ConflictError("本周期的年度最终结果已生成") from None
     return snapshot
@@ -294,3 +325,59 @@ def _input_dict(agency_input: method.AgencyInput) -> dict:
     for name in ("public_counts", "appraisal_counts"):
         data[name] = {code: dict(by_level) for code, by_level in data[name].items()}
     return data
+
+
+# --- publication of a final result: the outbox of its consequences ---------------------------
+
+def publication_enqueue(*, publication_id: int) -> None:
+    """After the commit: carry the publication out now (embedded default) or hand it to a worker (full stack).
+
+    A broker that is down only delays it: the row stays pending for `publications_sweep`.
+    """
+    if not settings.REDIS_URL:
+        publication_carry_out(publication_id=publication_id)
+        return
+    from . import tasks
+
+    try:
+        tasks.publication_carry_out.delay(publication_id)
+    except Exception as exc:  # any broker failure: the row waits for the sweep
+        logger.warning("broker unavailable (%s): publication %s left for the sweep", exc, publication_id)
+
+
+def publication_carry_out(*, publication_id: int, at: datetime | None = None) -> bool:
+    """Carry out a final snapshot's consequences once; True if this call did it.
+
+    The claim is a compare-and-set committed first (a second worker, a rerun or the sweep finds it taken
+    and returns); then `final_snapshot_published` is announced and `done_at` written in one transaction, so
+    the commendation list, reminder talks and notices exist entirely or not at all. A receiver that fails
+    leaves the row pending with its error (shown on the dashboard) for the sweep or the office's retry.
+    """
+    at = at or timezone.now()
+    claimable = Q(claimed_at__isnull=True) | Q(claimed_at__lt=at - PUBLICATION_LEASE)
+    claimed = (Publication.objects.filter(claimable, pk=publication_id, done_at__isnull=True)
+               .update(claimed_at=at, attempts=F("attempts") + 1))
+    if claimed != 1:
+        return False
+    publication = Publication.objects.select_related("snapshot__cycle").get(pk=publication_id)
+    try:
+        with transaction.atomic():
+            final_snapshot_published.send(sender=RankingSnapshot, snapshot=publication.snapshot)
+            Publication.objects.filter(pk=publication_id, claimed_at=at).update(done_at=timezone.now(),
+                                                                                last_error="")
+    except Exception as exc:
+        logger.exception("publication %s of snapshot %s failed; it is retried", publication_id,
+                         publication.snapshot_id)
+        Publication.objects.filter(pk=publication_id, claimed_at=at).update(
+            claimed_at=None, last_error=f"{type(exc).__name__}: {exc}"[:300])
+        return False
+    return True
+
+
+def publications_sweep(*, at: datetime | None = None) -> int:
+    """Carry out every publication still pending (never claimed, failed, or claimed by a dead worker)."""
+    at = at or timezone.now()
+    pending = (Publication.objects.filter(done_at__isnull=True)
+               .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=at - PUBLICATION_LEASE))
+               .order_by("created_at", "id").values_list("id", flat=True)[:100])
+    return sum(publication_carry_out(publication_id=pk, at=at) for pk in list(pending))

@@ -61,3 +61,16 @@ def snapshot_period_end(kind: str) -> None:
     for cycle in cycles.order_by("starts_on"):
         for period in periods_unfiled(cycle=cycle, kind=kind, today=today):
             recompute.delay(cycle.id, period)
+
+
+@shared_task(name="scoring.publication_carry_out", ignore_result=True, autoretry_for=(OperationalError,),
+             retry_backoff=5, retry_jitter=True, max_retries=5)
+def publication_carry_out(publication_id: int) -> bool:
+    """Right after a final snapshot's commit: its commendation list, reminder talks and notices, once."""
+    return services.publication_carry_out(publication_id=publication_id)
+
+
+@shared_task(name="scoring.publications_sweep", ignore_result=True)
+def publications_sweep() -> int:
+    """Every few minutes: whatever publication is still pending (a failed handler, a lost task) is carried out."""
+    return services.publications_sweep()

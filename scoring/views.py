@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
@@ -19,12 +20,13 @@ from agencies.choices import CycleStatus, Role
 from agencies.models import Agency, AgencyGroup, Cycle
 from agencies.scheme import CATEGORIES, COMPONENTS, DIMENSIONS, LEVELS
 from agencies.selectors import agencies_active, cycle_current
+from agencies.services import cycle_moves, cycle_status_change
 from conduct_eval.errors import ConflictError
 
 from . import exports, selectors, services
 from .forms import EntryForm, ReverseForm
-from .models import Indicator, RankingSnapshot, Scorecard, ScoreEntry
-from .rankings import group_order, ranking_row
+from .models import Assessment, Indicator, Publication, RankingSnapshot, Scorecard, ScoreEntry
+from .rankings import group_order, ranking_row, ranking_rows
 
 # The method's reasons for leaving a component out (scoring/method.py REASONS): the cards store them
 # in Chinese, the pages translate them.
@@ -168,12 +170,35 @@ def dashboard(request):
         "components": _names(COMPONENTS), "is_admin": is_admin(request.user),
         "may_finalize": is_admin(request.user) and cycle.status in (CycleStatus.CLOSED, CycleStatus.PUBLISHED)
         and not RankingSnapshot.objects.filter(cycle=cycle, final=True).exists(),
+        "publication": selectors.publication_of(cycle=cycle),
+        "cycle_moves": [(status, _(CYCLE_MOVE_LABELS[status])) for status in cycle_moves(cycle)]
+        if is_admin(request.user) else [],
     })
+
+
+# What the dashboard's buttons say for each move of the cycle's state machine.
+CYCLE_MOVE_LABELS = {CycleStatus.OPEN: gettext_noop("开放评议周期"), CycleStatus.CLOSED: gettext_noop("结束评议周期"),
+                     CycleStatus.PUBLISHED: gettext_noop("公布评议结果")}
+
+
+@login_required
+@require_POST
+def dashboard_cycle_status(request):
+    """The office moves the cycle along its state machine (the same service as the API and the admin)."""
+    require_role(request.user, Role.ADMIN)
+    cycle = _cycle_from(request)
+    try:
+        cycle = cycle_status_change(cycle=cycle, status=request.POST.get("status") or "", actor=request.user)
+    except (ValidationError, ConflictError) as exc:
+        messages.error(request, "；".join(_messages_of(exc)))
+    else:
+        messages.success(request, _("评议周期现为“%(status)s”") % {"status": cycle.get_status_display()})
+    return redirect(f"/dashboard/?cycle={cycle.code}")
 
 
 def _table_rows(snapshot: RankingSnapshot | None) -> list[dict]:
     """The snapshot's rows as the API answers them, each with its components in the table's column order."""
-    rows = [ranking_row(card) for card in selectors.scorecards_of(snapshot)] if snapshot else []
+    rows = ranking_rows(snapshot, selectors.scorecards_of(snapshot)) if snapshot else []
     for row in rows:
         row["cells"] = [_shown(row["components"].get(code, {})) for code in COMPONENTS]
     return rows
@@ -214,6 +239,22 @@ def dashboard_recompute(request):
 
 
 @login_required
+@require_POST
+def dashboard_publication_retry(request, publication_id: int):
+    """The office carries out a final result's consequences again (they are made once, whatever happened before)."""
+    require_role(request.user, Role.ADMIN)
+    publication = get_object_or_404(Publication.objects.select_related("snapshot__cycle"), pk=publication_id)
+    if publication.done_at is None:
+        services.publication_carry_out(publication_id=publication.pk)
+        publication.refresh_from_db()
+    if publication.done_at is not None:
+        messages.success(request, _("年度结果的表彰名单、谈话提醒和整改通知已发出"))
+    else:
+        messages.error(request, _("执行未完成：%(error)s") % {"error": publication.last_error or _("正由其他进程执行")})
+    return redirect(f"/dashboard/?cycle={publication.snapshot.cycle.code}")
+
+
+@login_required
 def dashboard_scorecard(request, snapshot_id: int, agency_code: str):
     """Drill-down: from a total to its components, and from each component to what makes it."""
     require_role(request.user, Role.ADMIN, Role.LEADER)
@@ -226,7 +267,7 @@ def dashboard_scorecard(request, snapshot_id: int, agency_code: str):
 def _scorecard_context(snapshot: RankingSnapshot, scorecard: Scorecard) -> dict:
     cycle, agency = snapshot.cycle, scorecard.agency
     inputs = scorecard.inputs
-    row = ranking_row(scorecard)
+    row = ranking_row(scorecard, selectors.veto_reasons_of(snapshot) if scorecard.veto else None)
     return {
         "snapshot": snapshot, "cycle": cycle, "scorecard": scorecard, "agency": agency,
         "row": row, "card": scorecard.card,
@@ -235,12 +276,35 @@ def _scorecard_context(snapshot: RankingSnapshot, scorecard: Scorecard) -> dict:
         "public": _count_table(inputs.get("public_counts") or {}, _names(DIMENSIONS)),
         "appraisal": _count_table(inputs.get("appraisal_counts") or {}, _names(CATEGORIES)),
         "inputs": inputs, "levels": _names(LEVELS),
-        "entries": list(selectors.entries_behind(cycle=cycle, agency=agency, until=snapshot.until)),
-        "assessments": list(selectors.assessments_latest(cycle=cycle, until=snapshot.until)
-                            .filter(agency=agency).select_related("indicator", "assessed_by")
-                            .order_by("indicator__code")),
+        **_counted_and_since(snapshot, scorecard),
         "radar_chart": _radar_chart(scorecard), "trend_chart": _trend_chart(snapshot, agency),
     }
+
+
+def _counted_and_since(snapshot: RankingSnapshot, scorecard: Scorecard) -> dict:
+    """The entries and assessment revisions the snapshot counted (its stored ids), and apart from them what was
+    booked or assessed since (快照后新增, not counted). A snapshot stored before the ids were kept counts
+    what was there before it was computed."""
+    cycle, agency = snapshot.cycle, scorecard.agency
+    ids = scorecard.inputs or {}
+    entries = list(selectors.entries_behind(cycle=cycle, agency=agency, until=timezone.now()))
+    assessments = list(selectors.assessments_latest(cycle=cycle).filter(agency=agency)
+                       .select_related("indicator", "assessed_by").order_by("indicator__code"))
+    if "entry_ids" in ids:
+        counted_entries, counted_assessments = set(ids["entry_ids"]), set(ids["assessment_ids"])
+        counted = [e for e in entries if e.pk in counted_entries]
+        revisions = list(Assessment.objects.filter(pk__in=counted_assessments)
+                         .select_related("indicator", "assessed_by").order_by("indicator__code"))
+    else:
+        cutoff = min(snapshot.until, snapshot.computed_at)
+        counted = [e for e in entries if e.created_at < cutoff]
+        counted_entries = {e.pk for e in counted}
+        revisions = list(selectors.assessments_latest(cycle=cycle, until=cutoff).filter(agency=agency)
+                         .select_related("indicator", "assessed_by").order_by("indicator__code"))
+        counted_assessments = {a.pk for a in revisions}
+    return {"entries": counted, "assessments": revisions,
+            "entries_since": [e for e in entries if e.pk not in counted_entries],
+            "assessments_since": [a for a in assessments if a.pk not in counted_assessments]}
 
 
 def _float(value) -> float | None:

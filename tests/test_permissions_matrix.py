@@ -149,6 +149,8 @@ ROUTES = [
     ("inspections:review-dismiss",  "POST", "/dashboard/findings/{finding}/dismiss/",          LOGIN, 302,   403,   403,   403,   403,   403),
     ("inspections:appeals",         "GET",  "/dashboard/findings/appeals/",                    LOGIN, 200,   403,   403,   403,   403,   403),
     ("inspections:adjudicate",      "POST", "/dashboard/findings/{confirmed}/adjudicate/",     LOGIN, 302,   403,   403,   403,   403,   403),
+    ("dashboard-cycle-status",      "POST", "/dashboard/cycle-status/",                        LOGIN, 302,   403,   403,   403,   403,   403),
+    ("dashboard-publication-retry", "POST", "/dashboard/publications/0/retry/",                LOGIN, 404,   403,   403,   403,   403,   403),
     ("dashboard-ledger",            "GET",  "/dashboard/ledger/",                              LOGIN, 200,   403,   403,   403,   403,   403),
     ("dashboard-ledger-reverse",    "POST", "/dashboard/ledger/{entry}/reverse/",              LOGIN, 302,   403,   403,   403,   403,   403),
     ("inspections:agency-findings", "GET",  "/agency/findings/",                               LOGIN, 403,   403,   403,   403,   200,   200),

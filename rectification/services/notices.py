@@ -338,11 +338,16 @@ def _overdue(notice_id: int, *, at: datetime, verified_late: bool = False) -> in
 def _book_overdue_deduction(notice: RectificationNotice) -> bool:
     """Book the one `overdue_deduction` ledger entry of an overdue notice (idempotent by its source key).
 
-    The entry goes to the notice's cycle, or — when that cycle is already closed (a ranking notice
-    of last year's final result) — to the open cycle of the day the notice turned overdue. With no
-    open cycle to book in, nothing is booked and the history says so.
+    The entry goes to the notice's cycle, or — for a ranking notice of last year's final result, whose
+    cycle is closed by design — to the open cycle of the day the notice turned overdue. Any other notice
+    of a closed or published cycle books nothing: that cycle refuses entries, and its agency was refused
+    responses to the notice too. With no open cycle to book in, nothing is booked and the history says so.
     """
     cycle = notice.cycle
+    if cycle is not None and cycle.is_locked and notice.source != NoticeSource.RANKING:
+        logger.warning("overdue deduction for notice %s not booked: its cycle %s is %s", notice.pk, cycle.code,
+                       cycle.status)
+        return False
     if cycle is None or cycle.is_locked:
         cycle = cycle_for(timezone.localdate(notice.overdue_at or timezone.now()))
     if cycle is None or cycle.is_locked:

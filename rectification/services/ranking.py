@@ -6,7 +6,7 @@ from django.db import transaction
 
 from scoring.choices import Outcome
 from scoring.models import RankingSnapshot
-from scoring.selectors import scorecards_of
+from scoring.selectors import scorecards_of, veto_reasons_of
 
 from ..choices import NoticeSource, NotificationKind
 from ..models import CommendationList
@@ -14,12 +14,24 @@ from .notices import notice_issue
 from .notifications import notifications_queue, recipients_leader
 
 
+def _standing(cycle, card, rated: int, veto_reason: str | None) -> tuple[str, str]:
+    """What a warned agency is told: (its standing, why it is warned) — the veto and its reason when vetoed,
+    never a rank it was not warned for; a bottom rank of the rated agencies otherwise."""
+    if card.veto:
+        reason = veto_reason or "重大问题"
+        standing = f"{cycle.name}年度评议被一票否决（事由：{reason}），总分 {card.total}"
+        return standing, "按规定不予表彰并进行谈话提醒"
+    standing = f"{cycle.name}总排名第 {card.rank_overall} / {rated} 名（总分 {card.total}）"
+    return standing, "列末位"
+
+
 @transaction.atomic
 def ranking_outcomes_publish(*, snapshot: RankingSnapshot) -> CommendationList:
     """Act on a final snapshot's outcomes. Idempotent: a second call finds the list, notices and messages made."""
     cycle = snapshot.cycle
     cards = list(scorecards_of(snapshot).select_related("agency__leader_account"))
-    total = len(cards)
+    rated = sum(card.rank_overall is not None for card in cards)  # N: unrated agencies take no place
+    reasons = veto_reasons_of(snapshot) if any(card.veto for card in cards) else {}
     commendations, created = CommendationList.objects.get_or_create(snapshot_id=snapshot.pk, defaults={"cycle": cycle})
     if created:
         commendations.agencies.set([card.agency for card in cards if card.outcome == Outcome.COMMENDED])
@@ -27,10 +39,10 @@ def ranking_outcomes_publish(*, snapshot: RankingSnapshot) -> CommendationList:
         if card.outcome != Outcome.WARNED:
             continue
         agency = card.agency
-        standing = f"{cycle.name}总排名第 {card.rank_overall} / {total} 名（总分 {card.total}）"
+        standing, why = _standing(cycle, card, rated, reasons.get(agency.pk))
         notice = notice_issue(agency=agency, source=NoticeSource.RANKING, cycle=cycle,
                               source_key=f"ranking:{cycle.code}:{agency.code}",
-                              text=f"{standing}，列末位。请对照扣分事项逐项查摆问题、制定整改措施并按期反馈。")
+                              text=f"{standing}，{why}。请对照扣分事项逐项查摆问题、制定整改措施并按期反馈。")
         notifications_queue(
             notice=notice, kind=NotificationKind.REMINDER_TALK, recipients=recipients_leader(agency),
             subject=f"【谈话提醒】请约谈{agency.name}主要负责人",

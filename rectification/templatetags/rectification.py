@@ -21,4 +21,4 @@ def calendar_years_missing():
 def days_left(notice):
     from django.utils import timezone
 
-    return (notice.deadline - timezone.localdate()).days
+    return (notice.deadline_applied - timezone.localdate()).days

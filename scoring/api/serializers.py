@@ -147,6 +147,7 @@ class RankingRowSerializer(serializers.Serializer):
     bonus = _number(help_text="计入的加分 min(B, bonus_cap)")
     deduction = _number()
     veto = serializers.BooleanField()
+    veto_reason = serializers.CharField(allow_null=True, help_text="一票否决的事由（未否决时为 null）")
     total = serializers.DecimalField(max_digits=7, decimal_places=2)
     rank_overall = serializers.IntegerField(allow_null=True, help_text="总排名；暂不排名（unrated）时为 null")
     rank_in_group = serializers.IntegerField(allow_null=True, help_text="组内排名；暂不排名（unrated）时为 null")

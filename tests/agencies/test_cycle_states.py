@@ -185,3 +185,19 @@ def test_ledger_numbers_with_two_decimals_are_taken(api, cycle):
                                          "bonus_cap": 0})
     assert response.status_code == 200, response.json()
     assert response.json()["scheme"]["severity_points"]["minor"] == "1.5"
+
+
+def test_the_dashboard_moves_the_cycle_through_the_same_rules(client, admin, leader, cycle, agency):
+    client.force_login(admin)
+    page = client.get(f"/dashboard/?cycle={cycle.code}").content.decode()
+    form = page[page.index('id="cycle-status"'):]
+    form = form[:form.index("</form>")]
+    assert 'value="closed"' in form and 'value="published"' not in form
+    client.post("/dashboard/cycle-status/", {"cycle": cycle.code, "status": "closed"})
+    client.post("/dashboard/cycle-status/", {"cycle": cycle.code, "status": "published"})
+    assert Cycle.objects.get(pk=cycle.pk).status == "published"
+    response = client.post("/dashboard/cycle-status/", {"cycle": cycle.code, "status": "open"}, follow=True)
+    assert "已公布" in response.content.decode() and Cycle.objects.get(pk=cycle.pk).status == "published"
+    assert 'id="cycle-status"' not in client.get(f"/dashboard/?cycle={cycle.code}").content.decode()
+    client.force_login(leader)
+    assert client.post("/dashboard/cycle-status/", {"cycle": cycle.code, "status": "open"}).status_code == 403

@@ -207,3 +207,33 @@ def test_the_sweep_goes_on_past_a_failing_notice_and_retries_it(agency, other_ag
     with time_machine.travel(aware(2026, 3, 24, 10), tick=False):
         assert services.notices_mark_overdue() == 1
     assert overdue_entries(broken).count() == 1 and overdue_entries(fine).count() == 1
+
+
+def test_a_cycle_whose_stored_scheme_the_ledger_refuses_does_not_stop_the_sweep_for_the_others(
+        agency, other_agency, cycle, mailable):
+    from agencies.models import Cycle
+    from tests.factories import CycleFactory
+
+    last_year = CycleFactory(code="2025", starts_on="2025-01-01", ends_on="2025-12-31")
+    # Written before validation knew the ledger's precision (or behind its back): 0.333 cannot be booked.
+    Cycle.objects.filter(pk=last_year.pk).update(scheme={**last_year.scheme, "overdue_deduction": 0.333})
+    with time_machine.travel(aware(2025, 11, 3, 9), tick=False):
+        stuck = services.notice_issue(agency=agency, cycle=last_year, source="manual", text="旧问题", source_key="o:1")
+    with time_machine.travel(ISSUED, tick=False):
+        fine = services.notice_issue(agency=other_agency, cycle=cycle, source="manual", text="问题", source_key="o:2")
+    sweep((2026, 3, 24, 9))
+    assert overdue_entries(fine).count() == 1
+    assert RectificationNotice.objects.get(pk=stuck.pk).overdue is False  # left for a later sweep
+
+
+def test_a_notice_of_a_closed_cycle_books_no_deduction_in_the_next_year(agency, cycle, mailable):
+    from agencies.models import Cycle
+    from tests.factories import CycleFactory
+
+    with time_machine.travel(aware(2026, 12, 1, 9), tick=False):
+        notice = services.notice_issue(agency=agency, cycle=cycle, source="manual", text="问题", source_key="c:1")
+    Cycle.objects.filter(pk=cycle.pk).update(status="closed")  # the agency can no longer respond to it (409)
+    CycleFactory(code="2027", starts_on="2027-01-01", ends_on="2027-12-31")
+    sweep((2027, 2, 1, 9))
+    assert RectificationNotice.objects.get(pk=notice.pk).overdue is True
+    assert not overdue_entries(notice).exists()

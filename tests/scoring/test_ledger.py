@@ -4,6 +4,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from agencies.choices import CycleStatus
 from conduct_eval.errors import ConflictError
@@ -131,3 +133,80 @@ def test_concurrent_reversals_give_one(cycle, agency):
     outcomes = run_at_once(lambda i: score_entry_reverse(entry=entry, reason="更正"), 5)
     assert sorted(type(o).__name__ for o in outcomes) == ["ConflictError"] * 4 + ["ScoreEntry"]
     assert ScoreEntry.objects.filter(reverses=entry).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_recompute_reads_every_input_as_of_one_moment(cycle, agency, monkeypatch):
+    """A bonus committed by another connection between the recompute's first read and its ledger read is
+    not counted: REPEATABLE READ gives the snapshot one view of the database (READ COMMITTED would mix)."""
+    import threading
+
+    from django.db import connections
+
+    from scoring import selectors as scoring_selectors
+    from scoring.services import snapshot_compute
+
+    real = scoring_selectors.assessment_totals
+
+    def commit_a_bonus_meanwhile(**kwargs):
+        result = real(**kwargs)  # the survey counts and assessments are read by now
+
+        def other_request():
+            try:
+                book(cycle, agency, kind="bonus", points=3)
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=other_request)
+        thread.start()
+        thread.join(30)
+        return result
+
+    monkeypatch.setattr(scoring_selectors, "assessment_totals", commit_a_bonus_meanwhile)
+    snapshot = snapshot_compute(cycle=cycle)
+    assert ScoreEntry.objects.filter(kind="bonus").count() == 1  # committed during the recompute
+    assert snapshot.scorecards.get().inputs["bonus"] == "0"  # … and not counted in it
+    monkeypatch.undo()
+    assert snapshot_compute(cycle=cycle).scorecards.get().inputs["bonus"] in ("3", "3.00")
+
+
+ledger_bookings = st.lists(st.tuples(st.sampled_from(["inspection", "bonus", "deduction", "veto"]),
+                                     st.decimals(min_value=Decimal("0.01"), max_value=10, places=2),
+                                     st.booleans()), max_size=8)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(bookings=ledger_bookings)
+def test_reversals_cancel_through_the_ledger(cycle, agency, bookings):
+    """Reversals cancel where they are handled — in the ledger and its sums, not in the pure method: booking
+    entries and reversing some gives the method the same inputs (and digest) as booking only the others."""
+    from scoring import method
+    from scoring.selectors import scoring_inputs
+
+    from .conftest import aware
+
+    until = aware(2027, 1, 1)
+    sid = transaction.savepoint()
+    try:
+        kept = {"inspection": Decimal(0), "bonus": Decimal(0), "deduction": Decimal(0)}
+        inspections = vetoes = 0
+        for kind, points, reverse in bookings:
+            points = Decimal(0) if kind == "veto" else points
+            entry = score_entry_book(cycle=cycle, agency=agency, kind=kind, points=points, reason="登记")
+            if reverse:
+                score_entry_reverse(entry=entry, reason="更正")
+                continue
+            kept[kind] = kept.get(kind, Decimal(0)) + points
+            inspections += kind == "inspection"
+            vetoes += kind == "veto"
+        [got] = scoring_inputs(cycle=cycle, until=until)
+        assert (got.inspection_deduction, got.bonus, got.deduction) == (kept["inspection"], kept["bonus"],
+                                                                       kept["deduction"])
+        assert (got.inspection_n, got.veto) == (inspections, vetoes > 0)
+        expected = method.AgencyInput(code=got.code, group=got.group, has_service_window=got.has_service_window,
+                                      inspection_deduction=kept["inspection"], inspection_n=inspections,
+                                      bonus=kept["bonus"], deduction=kept["deduction"], veto=vetoes > 0)
+        assert method.inputs_digest([got], None) == method.inputs_digest([expected], None)
+    finally:
+        transaction.savepoint_rollback(sid)

@@ -88,3 +88,24 @@ def test_liaison_without_a_snapshot_and_others_refused(client, cycle, liaison, l
     assert "还没有排名结果" in client.get("/agency/").content.decode()
     client.force_login(leader)
     assert client.get("/agency/").status_code == 403
+
+
+def test_an_old_snapshots_drill_down_lists_what_it_counted_and_apart_what_came_since(client, cycle, agency, admin,
+                                                                                    indicator):
+    from scoring.services import assessment_put, score_entry_book, snapshot_compute
+
+    counted = score_entry_book(cycle=cycle, agency=agency, kind="deduction", points="1.50", reason="媒体曝光")
+    assessment_put(indicator=indicator, agency=agency, points=12)
+    snapshot = snapshot_compute(cycle=cycle, period="2026-Q2")  # the period's end lies ahead: until is not now
+    later = score_entry_book(cycle=cycle, agency=agency, kind="bonus", points="4.00", reason="后来的服务品牌")
+    assessment_put(indicator=indicator, agency=agency, points=18)
+    assert snapshot.scorecards.get().inputs["entry_ids"] == [counted.pk]
+    client.force_login(admin)
+    page = client.get(f"/dashboard/{snapshot.pk}/{agency.code}/").content.decode()
+    ledger, since = page.split('id="entries-since"')
+    assert "媒体曝光" in ledger and "后来的服务品牌" not in ledger[ledger.rindex("计分台账"):]
+    assert "后来的服务品牌" in since and "快照后新增（不计入）" in since
+    assessments = page[page.index("组织考评</h2>"):page.index('id="assessments-since"')]
+    assert "12.00 / 20.00" in assessments and "18.00" not in assessments
+    assert "18.00 / 20.00" in page[page.index('id="assessments-since"'):]
+    assert later.pk not in snapshot.scorecards.get().inputs["entry_ids"]
