@@ -6,7 +6,9 @@ import uuid
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
@@ -27,7 +29,18 @@ schema.app = get_wsgi_application()
 
 
 @pytest.fixture
-def admin_token(db, settings, cycle, agency, liaison, admin):
+def _keep_the_test_connection():
+    """The calls go through the WSGI handler, which closes the database connection after each request (and with
+    it the test's transaction, on PostgreSQL); Django's test client disconnects the same signals."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def admin_token(_keep_the_test_connection, db, settings, cycle, agency, liaison, admin):
     """The administrator's token, with a cycle, an agency, its liaison and an open public survey to find."""
     settings.RATELIMIT_CACHE_PREFIX = f"rl-{uuid.uuid4().hex}:"
     now = timezone.now()
