@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.utils import timezone
@@ -28,19 +28,20 @@ schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=Non
 schema.app = get_wsgi_application()
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def _keep_the_test_connection():
-    """The calls go through the WSGI handler, which closes the database connection after each request (and with
-    it the test's transaction, on PostgreSQL); Django's test client disconnects the same signals."""
-    for signal in (request_started, request_finished):
-        signal.disconnect(close_old_connections)
+    """Calls go straight to the WSGI application, not through Django's test client, which is what usually
+    stops a request from closing the connection: inside the test's transaction the connection's autocommit
+    differs from its settings, so close_old_connections would close it (on PostgreSQL) mid-test."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
     yield
-    for signal in (request_started, request_finished):
-        signal.connect(close_old_connections)
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
-def admin_token(_keep_the_test_connection, db, settings, cycle, agency, liaison, admin):
+def admin_token(db, settings, cycle, agency, liaison, admin):
     """The administrator's token, with a cycle, an agency, its liaison and an open public survey to find."""
     settings.RATELIMIT_CACHE_PREFIX = f"rl-{uuid.uuid4().hex}:"
     now = timezone.now()
