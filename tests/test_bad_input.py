@@ -201,6 +201,20 @@ def test_filter_times_no_one_can_mean_are_a_400(api, query):
     assert query.split("=")[0] in error["errors"]
 
 
+@pytest.mark.parametrize("path", ["/public/?cycle=%00", "/public/?cycle=2026%1b", "/dashboard/?cycle=%00",
+                                  "/dashboard/?period=%00&group=x", "/track/?receipt=%00",
+                                  "/dashboard/opinions/?q=%07"])
+def test_control_characters_in_a_page_query_are_a_400(client, admin, cycle, path):
+    client.force_login(admin)
+    assert client.get(path).status_code == 400
+
+
+def test_control_characters_in_an_api_filter_are_a_400_naming_it_and_elsewhere_ignored(api):
+    error = error_of(api.get("/api/v1/agencies/?group__code=%00&active=true"), 400)
+    assert list(error["errors"]) == ["group__code"]
+    assert api.get("/api/v1/agency-groups/?%00=%01").status_code == 200  # reads no parameter, as documented
+
+
 # --- dates ----------------------------------------------------------------------------------------------------
 
 CYCLE = {"code": "2027", "name": "2027年度", "starts_on": "2027-01-01", "ends_on": "2027-12-31"}
