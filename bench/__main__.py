@@ -1,4 +1,6 @@
-"""`make bench`: run every benchmark module (bench/bench_*.py) in turn.
+"""`make bench-micro`: run every micro-benchmark module (bench/bench_*.py) in turn.
+
+(`make bench` runs the province-scale table instead: bench/scale.py.)
 
 Each benchmark measures a path against its baseline in the same run and prints ratios,
 because this machine is noisy: absolute times mean little, ratios travel. Run one alone

@@ -26,7 +26,6 @@ import json
 import os
 import platform
 import random
-import resource
 import shutil
 import socket
 import statistics
@@ -358,7 +357,8 @@ def figure_post(server: Server, survey, run: int, total: int, repeat: int) -> Fi
 
 
 def _rollups_equal_group_by(survey) -> bool:
-    """The nothing-lost check's second half: every monthly rollup row equals a GROUP BY over the valid rows."""
+    """The nothing-lost check's second half: every monthly and daily rollup row equals a GROUP BY over the valid
+    rows."""
     from django.conf import settings
     from django.db import connection
 
@@ -367,15 +367,18 @@ def _rollups_equal_group_by(survey) -> bool:
 
     pairs = [(d, lv) for d in DIMENSIONS for lv in range(1, 6)]
     counted = ", ".join(f"count(*) FILTER (WHERE {rating_column(d)} = {lv})" for d, lv in pairs)
-    rollups = (f"SELECT agency_id, month, n, {', '.join(count_column(d, lv) for d, lv in pairs)} "
-               f"FROM surveys_ratingmonthly WHERE survey_id = %(s)s AND n > 0")
-    rows = (f"SELECT agency_id, date_trunc('month', submitted_at AT TIME ZONE '{settings.TIME_ZONE}')::date, "
-            f"count(*), {counted} FROM surveys_response WHERE survey_id = %(s)s AND status = 'valid' GROUP BY 1, 2")
+    local = f"(submitted_at AT TIME ZONE '{settings.TIME_ZONE}')"
     differ = 0
     with connection.cursor() as cursor:
-        for first, second in ((rollups, rows), (rows, rollups)):
-            cursor.execute(f"SELECT count(*) FROM (({first}) EXCEPT ({second})) d", {"s": survey.pk})
-            differ += cursor.fetchone()[0]
+        for table, key, bucket in (("surveys_ratingmonthly", "month", f"date_trunc('month', {local})::date"),
+                                   ("surveys_ratingdaily", "day", f"{local}::date")):
+            rollups = (f"SELECT agency_id, {key}, n, {', '.join(count_column(d, lv) for d, lv in pairs)} "
+                       f"FROM {table} WHERE survey_id = %(s)s AND n > 0")
+            rows = (f"SELECT agency_id, {bucket}, count(*), {counted} FROM surveys_response "
+                    f"WHERE survey_id = %(s)s AND status = 'valid' GROUP BY 1, 2")
+            for first, second in ((rollups, rows), (rows, rollups)):
+                cursor.execute(f"SELECT count(*) FROM (({first}) EXCEPT ({second})) d", {"s": survey.pk})
+                differ += cursor.fetchone()[0]
     return differ == 0
 
 
@@ -515,6 +518,13 @@ def _table(figures: list[Figure]) -> str:
     return "\n".join(lines)
 
 
+def _peak_mb() -> float:
+    """This process's peak resident memory in MB: VmHWM, which starts afresh at exec (ru_maxrss does not: it
+    keeps the forking parent's peak)."""
+    status = Path("/proc/self/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")) / 1024
+
+
 def recompute_memory(code: str) -> None:
     """Child process of the memory figure: one recompute with changed inputs, then the peak RSS in MB."""
     from agencies.models import Cycle
@@ -523,7 +533,7 @@ def recompute_memory(code: str) -> None:
     cycle = Cycle.objects.get(code=code)
     _change_input(cycle)
     services.snapshot_compute(cycle=cycle, period="cycle")
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(_peak_mb())
 
 
 def import_child(slug: str, path: str) -> None:
@@ -532,7 +542,7 @@ def import_child(slug: str, path: str) -> None:
 
     with open(os.devnull, "w") as quiet:
         call_command("import_responses", "--survey", slug, path, stdout=quiet)
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(_peak_mb())
 
 
 def main(argv: list[str] | None = None) -> int:
