@@ -34,6 +34,15 @@ def entries_for(user) -> list[tuple[str, str]]:
     return ROLE_ENTRIES.get(role_of(user) or "", [])
 
 
+def unread_count(request) -> int:
+    """The signed-in user's unread messages: one COUNT, made only when a page shows it, once per request."""
+    if not hasattr(request, "_ce_unread"):
+        from rectification.services.notifications import notifications_unread  # apps load before services
+
+        request._ce_unread = notifications_unread(request.user).count() if request.user.is_authenticated else 0
+    return request._ce_unread
+
+
 def navigation(request):
     """Context processor: `nav_entries` (label, href, active) for the home page and `nav_bar` (short label,
     label, href, active) for the base template; the active entry is the longest one that the current path
@@ -41,4 +50,6 @@ def navigation(request):
     entries = entries_for(request.user)
     current = max((href for _, href in entries if request.path.startswith(href)), key=len, default=None)
     return {"nav_entries": [(label, href, href == current) for label, href in entries],
-            "nav_bar": [(SHORT_LABELS.get(href, label), label, href, href == current) for label, href in entries]}
+            "nav_bar": [(SHORT_LABELS.get(href, label), label, href, href == current) for label, href in entries],
+            "nav_unread": lambda: unread_count(request),  # called by the template: no query unless shown
+            "nav_inbox_active": request.path.startswith("/notifications/")}
