@@ -72,3 +72,24 @@ def test_the_ballot_counts_as_the_evaluator_taps_and_submits_only_after_confirmi
         assert Ballot.objects.count() == 1
     finally:
         connections.close_all()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_printed_qr_sheet_is_centred_one_code_per_page(live_server, public, agency, window, admin, phone):
+    phone.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+    phone.goto(f"{live_server.url}/login/")
+    phone.locator("#id_username").fill("admin")
+    phone.locator("#id_password").fill("pass-Word-123")
+    phone.locator("main form button").click()
+    phone.wait_for_load_state()
+    phone.goto(f"{live_server.url}/s/{public.slug}/a/{agency.code}/sheet/")
+    phone.emulate_media(media="print")
+    assert not phone.locator(".ce-nav").is_visible() and not phone.get_by_role("button", name="打印").is_visible()
+    width = phone.evaluate("document.documentElement.clientWidth")
+    for sheet in phone.locator(".ce-sheet-page").all():
+        code = sheet.locator(".ce-qr svg").bounding_box()
+        assert abs(code["x"] + code["width"] / 2 - width / 2) < 4, (code, width)  # centred across the page
+        box = sheet.bounding_box()
+        assert box["height"] >= 0.85 * 1123  # a page of its own, the code in its middle
+        assert abs(code["y"] + code["height"] / 2 - (box["y"] + box["height"] / 2)) < box["height"] / 4
