@@ -13,5 +13,6 @@ urlpatterns = [
     path("dashboard/opinions/", views.triage_queue, name="triage-queue"),
     path("dashboard/opinions/<int:pk>/triage/", views.triage, name="triage"),
     path("notifications/", views.notification_inbox, name="notifications"),
+    path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
     path("track/<slug:receipt>/feedback/", views.track_feedback, name="track-feedback"),
 ]

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,7 +23,7 @@ from surveys.choices import OpinionStatus
 from surveys.models import Opinion
 
 from . import evidence as evidence_files
-from . import selectors, services
+from . import links, selectors, services
 from .filters import NoticeFilterSet, OpinionFilterSet
 from .forms import FeedbackForm, RespondForm, TriageForm, VerifyForm
 from .models import RectificationNotice
@@ -171,12 +171,28 @@ def triage(request, pk):
 
 @login_required
 def notification_inbox(request):
+    """The signed-in user's messages, newest first, with absolute links; 标为已读 one or all."""
     if request.method == "POST":
-        services.notification_mark_read(user=request.user, notification_id=request.POST.get("id") or None)
+        raw = request.POST.get("id") or None
+        if raw is not None and not raw.isdigit():
+            return HttpResponseBadRequest(_("id：应为消息编号"))
+        services.notification_mark_read(user=request.user, notification_id=int(raw) if raw else None)
         return redirect("rectification:notifications")
-    return render(request, "rectification/notifications.html", {
-        "page": _page(request, selectors.notifications_of(request.user)),
-    })
+    page = _page(request, selectors.notifications_of(request.user))
+    base = links.base_url(request)
+    for n in page:
+        n.body_html = links.linked_html(n.body, base)
+        n.target = links.first_path(n.body)
+    return render(request, "rectification/notifications.html", {"page": page})
+
+
+@login_required
+def notification_open(request, pk: int):
+    """Follow a message to what it is about, marking it read on the way."""
+    notification = get_object_or_404(selectors.notifications_of(request.user), pk=pk)
+    services.notification_mark_read(user=request.user, notification_id=notification.pk)
+    target = links.first_path(notification.body)
+    return redirect(target or "rectification:notifications")  # a site path: PATH never matches "//host"
 
 
 # --- the citizen ------------------------------------------------------------------------

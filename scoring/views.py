@@ -27,6 +27,7 @@ from . import exports, selectors, services
 from .forms import EntryForm, ReverseForm
 from .models import Assessment, Indicator, Publication, RankingSnapshot, Scorecard, ScoreEntry
 from .rankings import group_order, ranking_row, ranking_rows
+from .templatetags.scoring_labels import period_label
 
 # The method's reasons for leaving a component out (scoring/method.py REASONS): the cards store them
 # in Chinese, the pages translate them.
@@ -234,7 +235,8 @@ def dashboard_recompute(request):
     except (ValidationError, ConflictError) as exc:
         messages.error(request, "；".join(_messages_of(exc)))
     else:
-        messages.success(request, _("年度最终结果已生成") if final else _("已重新计算 %(period)s") % {"period": period})
+        messages.success(request, _("年度最终结果已生成") if final
+                         else _("已重新计算：%(period)s") % {"period": period_label(period)})
     return redirect(f"/dashboard/?{urlencode({'cycle': cycle.code, 'period': period})}")  # period is the request's
 
 
@@ -326,7 +328,7 @@ def _trend_chart(snapshot: RankingSnapshot, agency: Agency) -> dict | None:
     points = selectors.total_trend(cycle=snapshot.cycle, agency=agency)
     if len(points) < 2:
         return None
-    return {"labels": [_("全年累计") if p["period"] == "cycle" else p["period"] for p in points],
+    return {"labels": [period_label(p["period"]) for p in points],
             "totals": [float(p["total"]) for p in points], "ranks": [p["rank_overall"] for p in points],
             "current": next((i for i, p in enumerate(points) if p["period"] == snapshot.period), None)}
 

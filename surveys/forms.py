@@ -84,6 +84,37 @@ class BallotForm(forms.Form):
     def grouped(self):
         return [(group, [(agency, self[f"a_{agency.code}"]) for agency in group.listed]) for group in self.groups]
 
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(name, BALLOT_UNKNOWN) != BALLOT_UNKNOWN for name in self.fields):
+            raise forms.ValidationError(_("请至少评价一个机关。"))
+        return data
+
+    def sections(self) -> list[tuple]:
+        """(group, rows, rated in the group) for the ballot's collapsible sections."""
+        return [(group, rows, sum(1 for _agency, field in rows if field.value() not in (None, "", BALLOT_UNKNOWN)))
+                for group, rows in self.grouped()]
+
+    def progress(self) -> tuple[int, int]:
+        """(agencies rated, agencies listed): the "已评 n / m 个机关" count of the page."""
+        values = [self[name].value() for name in self.fields]
+        return sum(1 for v in values if v not in (None, "", BALLOT_UNKNOWN)), len(values)
+
+    def summary(self) -> dict:
+        """What the confirmation step shows: per group the agencies rated with their level, and the counts."""
+        labels = dict(BALLOT_CHOICES)
+        groups, levels = [], {value: 0 for value, _label in BALLOT_CHOICES if value != BALLOT_UNKNOWN}
+        for group, rows in self.grouped():
+            rated = [(agency, self.cleaned_data[field.name]) for agency, field in rows
+                     if self.cleaned_data[field.name] != BALLOT_UNKNOWN]
+            for _agency, value in rated:
+                levels[value] += 1
+            groups.append({"group": group, "total": len(rows),
+                           "rated": [(agency, labels[value]) for agency, value in rated]})
+        rated, total = self.progress()
+        return {"groups": groups, "rated": rated, "total": total, "unknown": total - rated,
+                "levels": [(labels[value], count) for value, count in sorted(levels.items(), reverse=True)]}
+
     def ratings(self) -> dict[int, int]:
         return {agency.pk: int(self.cleaned_data[f"a_{agency.code}"]) for group in self.groups
                 for agency in group.listed if self.cleaned_data[f"a_{agency.code}"] != BALLOT_UNKNOWN}

@@ -156,6 +156,8 @@ def track(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def ballot(request, token):
+    """The appraisal ballot, in two steps: the form, then a summary to confirm. Only the confirmation
+    consumes the token; 返回修改 brings the form back with the choices made (no JavaScript needed)."""
     invitation = selectors.invitation_by_token(token)
     if invitation is None:
         return message(request, _("评议码无效"), _("请核对邀请函上的链接或二维码。"), status=404)
@@ -164,10 +166,19 @@ def ballot(request, token):
     survey = invitation.survey
     groups = selectors.groups_with_agencies(window_agencies_only=False)
     form = BallotForm(request.POST or None, groups=groups)
+    confirming = request.method == "POST" and request.POST.get("step") == "confirm"
+    if not confirming and not (invitation.valid_from <= timezone.now() < invitation.valid_until
+                               and survey.is_open()):
+        return message(request, _("评议未开放"), _("“%(title)s”的评议时间为 %(opens)s 至 %(closes)s。") % {
+            "title": survey.title, "opens": f"{survey.opens_at:%Y-%m-%d}", "closes": f"{survey.closes_at:%Y-%m-%d}"},
+            status=409)
+    context = {"survey": survey, "invitation": invitation, "form": form}
     if request.method == "POST":
         if over_limit(request, group="ballot", rate=BALLOT_RATE_LIMIT):
             return message(request, _("提交过于频繁"), _("请稍后再试。"), status=429)
-        if form.is_valid():
+        if form.is_valid() and request.POST.get("step") == "review":
+            return render(request, "surveys/ballot_confirm.html", {**context, "summary": form.summary()})
+        if form.is_valid() and confirming:
             try:
                 services.ballot_submit(token=token, ratings=form.ratings())
             except ConflictError as exc:
@@ -176,12 +187,7 @@ def ballot(request, token):
                 form.add_error(None, [m for messages in exc.message_dict.values() for m in messages])
             else:
                 return render(request, "surveys/ballot_done.html", {"survey": survey})
-    elif not (invitation.valid_from <= timezone.now() < invitation.valid_until and survey.is_open()):
-        return message(request, _("评议未开放"), _("“%(title)s”的评议时间为 %(opens)s 至 %(closes)s。") % {
-            "title": survey.title, "opens": f"{survey.opens_at:%Y-%m-%d}", "closes": f"{survey.closes_at:%Y-%m-%d}"},
-            status=409)
-    return render(request, "surveys/ballot.html", {"survey": survey, "invitation": invitation, "form": form},
-                  status=400 if form.errors else 200)
+    return render(request, "surveys/ballot.html", context, status=400 if form.errors else 200)
 
 
 # --- the office: QR codes, sheets, invitations --------------------------------------------

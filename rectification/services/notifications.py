@@ -25,6 +25,7 @@ from django.utils import timezone
 from agencies.choices import Role
 from agencies.models import Agency, User
 
+from ..links import absolute_text
 from ..models import Notification, RectificationNotice
 
 logger = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def notification_deliver(*, notification_id: int) -> bool:
     if claimed != 1:
         return False
     notification = Notification.objects.get(pk=notification_id)
-    message = EmailMessage(subject=notification.subject, body=notification.body, to=[notification.email],
+    message = EmailMessage(subject=notification.subject, body=absolute_text(notification.body), to=[notification.email],
                            headers={"Message-ID": notification.message_id})
     try:
         message.send()

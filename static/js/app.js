@@ -3,6 +3,9 @@
  *   <select data-autosubmit>            submits its form when changed
  *   <button data-confirm="question?">   asks first, and does nothing unless confirmed
  *   <button data-print>                 opens the print dialog
+ *   <form data-progress>                keeps its [data-progress-count] elements live: each counts the
+ *                                       [data-progress-item] fieldsets of its nearest [data-progress-scope]
+ *                                       (or of the form) with a checked radio other than the item's data-neutral
  */
 (function () {
   "use strict";
@@ -23,5 +26,34 @@
     } else if (!window.confirm(el.getAttribute("data-confirm"))) {
       event.preventDefault();
     }
+  });
+})();
+(function () {
+  "use strict";
+  function rated(root) {
+    var n = 0;
+    root.querySelectorAll("[data-progress-item]").forEach(function (item) {
+      var checked = item.querySelector("input[type=radio]:checked");
+      if (checked && checked.value !== item.getAttribute("data-neutral")) {
+        n += 1;
+      }
+    });
+    return n;
+  }
+  function refresh(form) {
+    form.querySelectorAll("[data-progress-count]").forEach(function (counter) {
+      var scope = counter.closest("[data-progress-scope]") || form;
+      counter.textContent = String(rated(scope));
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest ? event.target.closest("form[data-progress]") : null;
+    if (form) {
+      refresh(form);
+    }
+  });
+  // Browsers restore radio choices on "back"; count them once the page is shown.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-progress]").forEach(refresh);
   });
 })();

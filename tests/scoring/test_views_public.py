@@ -164,7 +164,7 @@ def test_trend_follows_the_period_snapshots_in_time_order_with_one_query(client,
         page = client.get(f"/dashboard/{latest.pk}/{agency.code}/").content.decode()
     assert len(many) == len(few)
     trend = json_block(page, "ce-trend-data")
-    assert trend["labels"] == ["2026-02", "2026-Q1", "2026-05", "全年累计"]
+    assert trend["labels"] == ["2026年2月", "2026年第1季度", "2026年5月", "全年累计"]
     totals = {s.period: float(s.scorecards.get().total) for s in cycle.snapshots.all()}
     assert trend["totals"] == [totals[p] for p in ("2026-02", "2026-Q1", "2026-05", "cycle")]
     assert trend["totals"][-1] == trend["totals"][-2] - 1.5  # booked mid-June: in the whole cycle, not in May

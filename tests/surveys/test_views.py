@@ -178,7 +178,7 @@ def test_ballot_page_groups_agencies_and_accepts_one_submission(browser, apprais
     token = services.invitations_issue(survey=appraisal_open, category="enterprise", count=1)[0]
     page = browser.get(f"/ballot/{token}/").content.decode()
     assert "窗口服务部门" in page and "市发展和改革委员会" in page and "不了解" in page
-    r = browser.post(f"/ballot/{token}/", {"a_gaj": "5", "a_scjgj": "0", "a_fgw": "2"})
+    r = browser.post(f"/ballot/{token}/", {"a_gaj": "5", "a_scjgj": "0", "a_fgw": "2", "step": "confirm"})
     assert r.status_code == 200 and "评议已提交" in r.content.decode()
     assert sorted(BallotRating.objects.values_list("agency__code", "level")) == [("fgw", 2), ("gaj", 5)]
     assert Ballot.objects.get().category == "enterprise"
@@ -189,7 +189,7 @@ def test_ballot_page_groups_agencies_and_accepts_one_submission(browser, apprais
 
 def test_a_ballot_of_unknowns_only_is_refused_and_keeps_the_token(browser, appraisal_open, agency):
     token = services.invitations_issue(survey=appraisal_open, category="citizen", count=1)[0]
-    r = browser.post(f"/ballot/{token}/", {"a_gaj": "0"})
+    r = browser.post(f"/ballot/{token}/", {"a_gaj": "0", "step": "review"})
     assert r.status_code == 400 and "至少评价一个机关" in r.content.decode()
     assert Invitation.objects.get().used_at is None
 
