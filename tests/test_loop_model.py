@@ -295,16 +295,21 @@ class LoopMachine(RuleBasedStateMachine):
         self.attempt(lambda: inspections.finding_dismiss(finding=finding, actor=self.admin, reason="证据不足"))
 
     @precondition(lambda self: self.findings)
-    @rule(i=index, w=wild)
-    def appeal(self, i, w):
+    @rule(i=index, w=wild, then=st.sampled_from([None, True, False]))
+    def appeal(self, i, w, then):
         finding = self.finding(i, w, status=FindingStatus.CONFIRMED, appeal_status="")
         liaison = self.liaisons[finding.visit.agency_id]
         self.attempt(lambda: inspections.finding_appeal(finding=finding, actor=liaison, reason="当天系统故障"))
+        if then is not None:  # the office rules on it at once (属实 or 不属实)
+            self.adjudicate(finding.pk, 1, then, finding=finding)
 
     @precondition(lambda self: self.findings)
     @rule(i=index, w=wild, finding_true=st.booleans())
-    def adjudicate(self, i, w, finding_true):
-        finding = self.finding(i, w, appeal_status=AppealStatus.PENDING)
+    def adjudicate_later(self, i, w, finding_true):
+        self.adjudicate(i, w, finding_true)
+
+    def adjudicate(self, i, w, finding_true, finding=None):
+        finding = finding or self.finding(i, w, appeal_status=AppealStatus.PENDING)
         result, _ = self.attempt(lambda: inspections.finding_adjudicate(
             finding=finding, actor=self.admin, finding_true=finding_true, note="核实"))
         if result is not None and not finding_true:
@@ -357,17 +362,31 @@ class LoopMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: RectificationNotice.objects.exists())
     @rule(i=index, w=wild, with_file=st.integers(0, 3))
-    def respond(self, i, w, with_file):
-        notice = self.notice(i, w, status__in=[NoticeStatus.ISSUED, NoticeStatus.RETURNED])
+    def respond_one(self, i, w, with_file):
+        self.respond(i, w, with_file)
+
+    def respond(self, i, w, with_file, notice=None):
+        notice = notice or self.notice(i, w, status__in=[NoticeStatus.ISSUED, NoticeStatus.RETURNED])
         self.attempt(lambda: rectification.notice_respond(
             notice=notice, actor=self.liaisons[notice.agency_id], measures="已调整排班并开展教育",
             files=[png_file()] if with_file else []))  # without evidence, verifying is refused
 
     @precondition(lambda self: RectificationNotice.objects.exists())
+    @rule(i=index)
+    def work_notice(self, i):
+        """The agency responds with evidence and the office verifies it, one after the other."""
+        notice = self.notice(i, 1, status__in=[NoticeStatus.ISSUED, NoticeStatus.RETURNED])
+        self.respond(notice.pk, 1, 1, notice=notice)
+        self.verify(notice.pk, 1, 1, notice=RectificationNotice.objects.get(pk=notice.pk))
+
+    @precondition(lambda self: RectificationNotice.objects.exists())
     @rule(i=index, w=wild, accepted=st.integers(0, 3))
-    def verify(self, i, w, accepted):
+    def verify_one(self, i, w, accepted):
+        self.verify(i, w, accepted)
+
+    def verify(self, i, w, accepted, notice=None):
         accepted = accepted > 0
-        notice = self.notice(i, w, status=NoticeStatus.RESPONDED)
+        notice = notice or self.notice(i, w, status=NoticeStatus.RESPONDED)
         first = notice.first_verified_at is None
         result, _ = self.attempt(lambda: rectification.notice_verify(
             notice=notice, actor=self.admin, accepted=accepted, comment="" if accepted else "佐证不足"))
@@ -514,42 +533,56 @@ class LoopMachine(RuleBasedStateMachine):
                     f"notice {notice.pk} first verified on time ({notice.first_verified_at:%Y-%m-%d} ≤ "
                     f"{notice.deadline}) carries an overdue deduction")
 
-    @invariant()
-    def ledger_sums_equal_the_newest_snapshot(self):
-        if not hasattr(self, "cycle_id") or self.dirty:
-            return
-        snapshot = snapshot_newest(cycle=self.cycle, period=CYCLE)
-        assert snapshot is not None
-        entries = list(ScoreEntry.objects.filter(cycle=self.cycle))
-        for card in snapshot.scorecards.select_related("agency"):
-            mine = [e for e in entries if e.agency_id == card.agency_id]
-            expected = {
-                "inspection_deduction": sum((e.points for e in mine if e.kind == "inspection"), Decimal(0)),
-                "bonus": sum((e.points for e in mine if e.kind == "bonus"), Decimal(0)),
-                "deduction": sum((e.points for e in mine if e.kind == "deduction"), Decimal(0)),
-            }
-            for name, value in expected.items():
-                assert Decimal(str(card.inputs[name])) == value, \
-                    f"{card.agency.code}: ledger {name} {value}, snapshot {snapshot.pk} counted {card.inputs[name]}"
-            vetoes = sum(1 if e.reverses_id is None else -1 for e in mine if e.kind == "veto")
-            assert bool(card.inputs["veto"]) == (vetoes > 0), f"{card.agency.code}: veto in ledger {vetoes > 0}"
+    def ledger_by_hand(self) -> dict[str, dict]:
+        """agency code → the ledger's sums, added up here from the rows (reversals carry negated points)."""
+        sums = {a.code: {"inspection_deduction": Decimal(0), "bonus": Decimal(0), "deduction": Decimal(0), "veto": 0}
+                for a in self.agencies}
+        for entry in ScoreEntry.objects.filter(cycle_id=self.cycle_id).select_related("agency"):
+            mine = sums[entry.agency.code]
+            if entry.kind == "veto":
+                mine["veto"] += -1 if entry.reverses_id else 1
+            else:
+                mine["inspection_deduction" if entry.kind == "inspection" else entry.kind] += entry.points
+        return sums
 
     @invariant()
-    def recomputing_unchanged_inputs_gives_the_same_digest(self):
+    def ledger_sums_equal_the_scorecard_inputs(self):
+        """The inputs of a recompute now, and those of the newest snapshot when nothing was written since."""
         if not hasattr(self, "cycle_id"):
             return
         cycle = self.cycle
+        expected = self.ledger_by_hand()
         until = scoring.snapshot_precheck(cycle=cycle, period=CYCLE, final=False).until
-        scheme = scheme_of(cycle)
-        first = method.inputs_digest(scoring_inputs(cycle=cycle, until=until), scheme)
-        second = method.inputs_digest(scoring_inputs(cycle=cycle, until=until), scheme)
-        assert first == second, "the same inputs gave two digests"
-        if not self.dirty:
-            newest = snapshot_newest(cycle=self.cycle, period=CYCLE)
-            assert newest.digest == first, "the newest snapshot's digest differs from a recompute of unchanged inputs"
-            if not newest.final:
-                again = scoring.snapshot_compute(cycle=self.cycle)
-                assert again.pk == newest.pk, "recomputing unchanged inputs stored a new snapshot"
+        inputs = scoring_inputs(cycle=cycle, until=until)
+        counted = {i.code: {"inspection_deduction": i.inspection_deduction, "bonus": i.bonus,
+                            "deduction": i.deduction, "veto": i.veto} for i in inputs}
+        snapshot = None if self.dirty else snapshot_newest(cycle=cycle, period=CYCLE)
+        if snapshot is not None:
+            counted_then = {card.agency.code: card.inputs for card in snapshot.scorecards.select_related("agency")}
+        for code, sums in expected.items():
+            for name in ("inspection_deduction", "bonus", "deduction"):
+                assert Decimal(str(counted[code][name])) == sums[name], \
+                    f"{code}: ledger {name} {sums[name]}, a recompute now counts {counted[code][name]}"
+                if snapshot is not None:
+                    assert Decimal(str(counted_then[code][name])) == sums[name], \
+                        f"{code}: ledger {name} {sums[name]}, snapshot {snapshot.pk} counted {counted_then[code][name]}"
+            assert counted[code]["veto"] == (sums["veto"] > 0), f"{code}: veto in the ledger {sums['veto'] > 0}"
+            if snapshot is not None:
+                assert bool(counted_then[code]["veto"]) == (sums["veto"] > 0), f"{code}: snapshot's veto"
+
+    @invariant()
+    def recomputing_unchanged_inputs_gives_the_same_digest(self):
+        if not hasattr(self, "cycle_id") or self.dirty:
+            return
+        cycle = self.cycle
+        until = scoring.snapshot_precheck(cycle=cycle, period=CYCLE, final=False).until
+        digest = method.inputs_digest(scoring_inputs(cycle=cycle, until=until), scheme_of(cycle))
+        newest = snapshot_newest(cycle=self.cycle, period=CYCLE)
+        assert newest.digest == digest, "the newest snapshot's digest differs from a recompute of unchanged inputs"
+        if not newest.final:
+            again = scoring.snapshot_compute(cycle=self.cycle)
+            assert (again.pk, again.digest) == (newest.pk, newest.digest), \
+                "recomputing unchanged inputs stored a new snapshot"
 
     @invariant()
     def every_rate_lies_in_0_1(self):
@@ -571,8 +604,12 @@ class LoopMachine(RuleBasedStateMachine):
                 is_rated = card in rated
                 assert (card.rank_overall is None) == (card.rank_in_group is None) == (not is_rated), \
                     f"{card.agency.code}: rated={is_rated} but ranks {card.rank_overall}/{card.rank_in_group}"
-                assert (card.outcome == method.UNRATED) == (not is_rated), \
-                    f"{card.agency.code}: rated={is_rated} but outcome {card.outcome}"
+                # A veto makes the outcome `warned` whether or not the agency is rated (DESIGN.md: the veto
+                # "makes its outcome warned"); otherwise unrated ⇔ not rated.
+                expected = method.WARNED if card.veto else (card.outcome if is_rated else method.UNRATED)
+                unrated = card.outcome == method.UNRATED
+                assert card.outcome == expected and unrated == (not is_rated and not card.veto), \
+                    f"{card.agency.code}: rated={is_rated}, veto={card.veto} but outcome {card.outcome}"
             ranks = sorted(c.rank_overall for c in rated)
             assert all(1 <= r <= len(rated) for r in ranks) and (not ranks or ranks[0] == 1), \
                 f"snapshot {snapshot.pk}: ranks {ranks} for {len(rated)} rated agencies"
