@@ -23,6 +23,7 @@ from .serializers import (
 )
 
 
+@extend_schema_view(create=extend_schema(responses={201: VisitSerializer, **error_answers(409)}))  # a closed cycle
 class VisitViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                    viewsets.GenericViewSet):
     """Visits: an inspector logs its own; administrators read the submitted ones."""
@@ -38,7 +39,8 @@ class VisitViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retrie
         data = dict(serializer.validated_data)
         serializer.instance = services.visit_create(inspector=self.request.user, **data)
 
-    @extend_schema(request={"multipart/form-data": EvidenceUploadSerializer}, responses={201: EvidenceSerializer})
+    @extend_schema(request={"multipart/form-data": EvidenceUploadSerializer},
+                   responses={201: EvidenceSerializer, **error_answers(409)})  # the office has reviewed the visit
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser],
             serializer_class=EvidenceSerializer)
     def evidence(self, request, pk=None):

@@ -28,7 +28,8 @@ from .serializers import (
 )
 
 
-@extend_schema_view(create=extend_schema(request=NoticeCreateSerializer, responses={201: NoticeSerializer}))
+@extend_schema_view(create=extend_schema(request=NoticeCreateSerializer,
+                                         responses={201: NoticeSerializer, **error_answers(409)}))  # a closed cycle
 class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                     viewsets.GenericViewSet):
     """Rectification notices. Visibility first (another agency's notice is a 404), then the action's role (403).
