@@ -280,3 +280,21 @@ def test_an_inactive_agency_code_with_odd_characters_is_still_a_400(api, group):
     AgencyFactory(code="old", group=group, active=False)
     error = error_of(api.post("/api/v1/rectifications/", {"agency": "old", "text": "整改"}, format="json"), 400)
     assert "agency" in error["errors"]
+
+
+@pytest.mark.parametrize("encoding", ["json", "multipart"])
+def test_a_token_request_with_a_username_longer_than_an_account_can_have_is_a_400(client, encoding):
+    """Schemathesis found it: the sign-in was tried and the lockout store refused the long name (a 500)."""
+    data = {"username": "x" * 300, "password": "whatever"}
+    response = (client.post("/api/v1/auth/token/", json.dumps(data), content_type="application/json")
+                if encoding == "json" else client.post("/api/v1/auth/token/", data))
+    assert response.status_code == 400
+    assert "username" in response.json()["errors"]
+
+
+def test_a_ballot_whose_ratings_name_no_possible_agency_code_is_a_400(client):
+    """Schemathesis found it: a NUL in a ratings key reached PostgreSQL, which refused it (a 500)."""
+    body = {"token": "x" * 20, "ratings": json.dumps({"\u0000a": 2, "": 3, "ga\u0018j": 4})}
+    response = client.post("/api/v1/ballots/", body)  # multipart, ratings as JSON text
+    assert response.status_code == 400, response.content
+    assert "ratings" in response.json()["errors"]

@@ -1,3 +1,5 @@
+import re
+
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -8,6 +10,8 @@ from conduct_eval.api import BoundedDateTimeField
 from .. import selectors, services
 from ..choices import Channel, EvaluatorCategory, OpinionStatus, ResponseStatus
 from ..models import Survey
+
+AGENCY_CODE = re.compile(rf"[-a-zA-Z0-9_]{{1,{Agency._meta.get_field('code').max_length}}}")
 
 
 class SurveySerializer(serializers.ModelSerializer):
@@ -92,10 +96,13 @@ class BallotInSerializer(serializers.Serializer):
     def validate_ratings(self, ratings):
         if not isinstance(ratings, dict) or not ratings:
             raise serializers.ValidationError("ratings 必须是非空对象：{机关编码: 1–5}")
-        agencies = dict(Agency.objects.filter(active=True, code__in=list(ratings)).values_list("code", "pk"))
+        # Only what can be an agency code goes to the database (a NUL in a key is a ValueError there).
+        codes = [code for code in ratings if isinstance(code, str) and AGENCY_CODE.fullmatch(code)]
+        agencies = dict(Agency.objects.filter(active=True, code__in=codes).values_list("code", "pk"))
         unknown = [code for code in ratings if code not in agencies]
         if unknown:
-            raise serializers.ValidationError(f"未知机关：{', '.join(map(str, unknown))}")
+            shown = [code if code in codes else repr(code) for code in unknown[:10]]
+            raise serializers.ValidationError(f"未知机关：{', '.join(shown)}")
         bad = [code for code, level in ratings.items()
                if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 5]
         if bad:
