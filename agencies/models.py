@@ -73,6 +73,10 @@ class Cycle(models.Model):
     ends_on = models.DateField(_("结束日期"))
     status = models.CharField(_("状态"), max_length=10, choices=CycleStatus.choices, default=CycleStatus.DRAFT)
     scheme = models.JSONField(_("评分方案"), default=dict, blank=True)
+    # Bumped (agencies.services.cycle_inputs_changed) by every write that changes an input of the cycle's
+    # scores, so that a recompute can tell at once that nothing changed since its newest snapshot.
+    inputs_version = models.PositiveBigIntegerField(_("输入版本"), default=0, editable=False)
+    inputs_changed_at = models.DateTimeField(_("输入变更时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("评议周期")

@@ -12,6 +12,8 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 
 from conduct_eval.errors import ConflictError
 
@@ -76,6 +78,16 @@ _CREATE_STATUSES = (CycleStatus.DRAFT, CycleStatus.OPEN)
 
 def _status_label(status: str) -> str:
     return str(CycleStatus(status).label) if status in CycleStatus.values else status
+
+
+def cycle_inputs_changed(cycle_id: int | None = None, *, all_cycles: bool = False) -> None:
+    """Record, in the caller's transaction, that an input of a cycle's scores changed (or of every cycle's).
+
+    One UPDATE of the cycle row: the version rises with the write's commit, or not at all if it rolls back.
+    Writers that come in bursts (survey responses) call it once per batch, not once per row.
+    """
+    cycles = Cycle.objects.all() if all_cycles else Cycle.objects.filter(pk=cycle_id)
+    cycles.update(inputs_version=F("inputs_version") + 1, inputs_changed_at=timezone.now())
 
 
 def cycle_has_final(cycle: Cycle) -> bool:

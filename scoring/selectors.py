@@ -220,6 +220,14 @@ def scorecards_of(snapshot: RankingSnapshot) -> QuerySet[Scorecard]:
             .order_by(F("rank_overall").asc(nulls_last=True), "agency__code"))
 
 
+def scorecard_of(snapshot: RankingSnapshot, *, agency_code: str | None = None,
+                 agency_id: int | None = None) -> Scorecard | None:
+    """One agency's scorecard in `snapshot` (by code or id), or None if the snapshot has none for it."""
+    cards = Scorecard.objects.select_related("agency", "agency__group").filter(snapshot=snapshot)
+    cards = cards.filter(agency__code=agency_code) if agency_code is not None else cards.filter(agency_id=agency_id)
+    return cards.first()
+
+
 def rankings_visible(user, cycle: Cycle) -> bool:
     """Rankings are for administrators and leaders; anyone once the cycle is published."""
     return has_role(user, Role.ADMIN, Role.LEADER) or cycle.status == CycleStatus.PUBLISHED

@@ -261,8 +261,9 @@ def dashboard_scorecard(request, snapshot_id: int, agency_code: str):
     """Drill-down: from a total to its components, and from each component to what makes it."""
     require_role(request.user, Role.ADMIN, Role.LEADER)
     snapshot = get_object_or_404(RankingSnapshot.objects.select_related("cycle"), pk=snapshot_id)
-    scorecard = get_object_or_404(Scorecard.objects.select_related("agency", "agency__group"), snapshot=snapshot,
-                                  agency__code=agency_code)
+    scorecard = selectors.scorecard_of(snapshot, agency_code=agency_code)
+    if scorecard is None:
+        raise Http404("该快照中没有这个机关")
     return render(request, "scoring/scorecard.html", _scorecard_context(snapshot, scorecard))
 
 
@@ -354,8 +355,7 @@ def agency_scorecard(request):
     snapshot = selectors.snapshot_newest(cycle=cycle)
     scorecard = None
     if snapshot is not None:
-        scorecard = (Scorecard.objects.select_related("agency", "agency__group")
-                     .filter(snapshot=snapshot, agency_id=request.user.agency_id).first())
+        scorecard = selectors.scorecard_of(snapshot, agency_id=request.user.agency_id)
     if scorecard is None:
         return render(request, "scoring/agency.html", {"cycle": cycle, "agency": request.user.agency})
     return render(request, "scoring/agency.html", _scorecard_context(snapshot, scorecard))
