@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
+from conduct_eval.forms import StyledFormMixin
 
 from .choices import CitizenAnswer, TriageAction
 
@@ -24,12 +25,12 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class RespondForm(forms.Form):
+class RespondForm(StyledFormMixin, forms.Form):
     measures = forms.CharField(label=_("整改措施"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5}))
     evidence = MultipleFileField(label=_("佐证材料（JPEG/PNG/PDF，每个不超过 10 MB）"), required=False)
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(StyledFormMixin, forms.Form):
     accepted = forms.TypedChoiceField(label=_("核验结论"), coerce=lambda v: v == "1",
                                       choices=[("1", _("核验通过，办结")), ("0", _("退回单位重新整改"))],
                                       widget=forms.RadioSelect)

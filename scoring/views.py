@@ -125,8 +125,18 @@ def assess(request):
                for a in selectors.assessments_latest(cycle=cycle).filter(indicator__in=indicators)}
     rows = [(agency, [(indicator, current.get((indicator.id, agency.id))) for indicator in indicators])
             for agency in agencies]
+    progress = {"done": sum(1 for _agency, cells in rows for _indicator, held in cells if held),
+                "total": len(indicators) * len(agencies)}
     return render(request, "scoring/assess.html", {"cycle": cycle, "indicators": indicators, "rows": rows,
-                                                   "locked": cycle.is_locked})
+                                                   "locked": cycle.is_locked, "progress": progress})
+
+
+def _assess_progress(cycle: Cycle, user) -> dict:
+    """How many cells of the assessor's grid hold a score, of how many."""
+    indicators = selectors.indicators_of(cycle=cycle, user=user)
+    done = (Assessment.objects.filter(indicator__in=indicators, agency__active=True)
+            .values("indicator_id", "agency_id").distinct().count())
+    return {"done": done, "total": indicators.count() * agencies_active().count()}
 
 
 @login_required
@@ -145,6 +155,7 @@ def assess_cell(request):
         context["assessment"] = services.assessment_put(indicator=indicator, agency=agency, points=points,
                                                         note=request.POST.get("note", ""), actor=request.user)
         context["saved"] = True
+        context["progress"] = _assess_progress(cycle, request.user)
     except (ValidationError, ConflictError) as exc:
         context["errors"] = _messages_of(exc)
     return render(request, "scoring/partials/assess_cell.html", context)

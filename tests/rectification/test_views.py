@@ -111,3 +111,18 @@ def test_in_app_inbox_lists_and_marks_read(browser, liaison, notice):
     assert notice.text in client.get("/notifications/").content.decode()
     client.post("/notifications/", {})
     assert not liaison.notifications.filter(read_at__isnull=True).exists()
+
+
+def test_the_response_and_verification_forms_show_each_error_under_its_field(browser, liaison, admin, notice):
+    client = browser(liaison)
+    page = client.get(f"/agency/notices/{notice.pk}/").content.decode()
+    assert 'class="form-control"' in page and 'class="form-label"' in page  # styled like the rest
+    refused = client.post(f"/agency/notices/{notice.pk}/", {"measures": "措施", "evidence": [
+        png_file("fake.png").__class__("fake.png", b"not an image")]}).content.decode()
+    field = refused[refused.index('name="evidence"'):]
+    assert 'is-invalid' in refused[refused.rindex("<input", 0, refused.index('name="evidence"')):][:300]
+    assert field.index("invalid-feedback") < field.index("</div>") + 200 and "只接受" in field[:600]
+    assert "措施" in refused  # what was typed stays
+    services.notice_respond(notice=notice, actor=liaison, measures="调整排班", files=[png_file()])
+    verify = browser(admin).post(f"/agency/notices/{notice.pk}/", {"accepted": "maybe"}).content.decode()
+    assert 'form-check-input is-invalid' in verify and "invalid-feedback" in verify

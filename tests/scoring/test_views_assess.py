@@ -69,3 +69,59 @@ def test_admin_may_assess_every_indicator(client, cycle, grid, admin):
     page = client.get("/assess/").content.decode()
     assert "班子建设" in page and "廉政建设" in page
     assert cell(client, cycle, indicator="clean").status_code == 200
+
+
+def test_an_invalid_value_keeps_what_was_typed_and_marks_the_control(client, cycle, grid, assessor):
+    client.force_login(assessor)
+    page = cell(client, cycle, points="99").content.decode()
+    assert 'value="99"' in page and "is-invalid" in page and 'aria-invalid="true"' in page
+    assert "得分必须在 0 到 20" in page and 'role="alert"' in page
+    assert "assess-progress" not in page  # nothing saved, nothing counted
+
+
+def test_the_grid_counts_the_cells_entered(client, cycle, grid, assessor):
+    client.force_login(assessor)
+    assert "已录入 0 / 2" in client.get("/assess/").content.decode()  # one indicator × two agencies
+    answer = cell(client, cycle).content.decode()
+    assert 'id="assess-progress"' in answer and 'hx-swap-oob="true"' in answer and "已录入 1 / 2" in answer
+    cell(client, cycle, points="18")  # a new revision of the same cell is still one cell
+    assert "已录入 1 / 2" in client.get("/assess/").content.decode()
+
+
+def test_the_browser_does_not_swallow_a_value_out_of_range(client, cycle, grid, assessor):
+    """The cell's form is `novalidate`: htmx would otherwise refuse to send 99 over a maximum and show nothing."""
+    client.force_login(assessor)
+    page = client.get("/assess/").content.decode()
+    assert page.count("novalidate") == 2
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_99_over_a_maximum_of_30_shows_an_error_in_chromium(live_server, cycle, agency, assessor, monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    from tests.conftest import CHROMIUM
+    from tests.test_navbar_browser import CHROMIUM_ARGS, sign_in
+
+    IndicatorFactory(cycle=cycle, code="lead", name="班子建设", max_points=30, assessor_unit="市委组织部")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 360, "height": 740})
+        page.set_default_timeout(15_000)
+        sign_in(page, live_server.url, "assessor")
+        page.goto(f"{live_server.url}/assess/?cycle={cycle.code}")
+        field = page.locator("input[name=points]")
+        field.fill("99")
+        field.press("Tab")
+        page.locator("td.table-danger [role=alert]").wait_for()
+        assert "得分必须在 0 到 30" in page.locator("td.table-danger").inner_text()
+        assert page.locator("input[name=points]").input_value() == "99"  # what was typed stays
+        assert "已录入 0 / 1" in page.locator("#assess-progress").inner_text()
+        field = page.locator("input[name=points]")
+        field.fill("28")
+        field.press("Tab")
+        page.locator("td.table-success").wait_for()
+        assert "已录入 1 / 1" in page.locator("#assess-progress").inner_text()
+        browser.close()
+    assert list(Assessment.objects.values_list("points", flat=True)) == [28]
