@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CONDUCT_EVAL_VAR_DIR", BASE_DIR / "var"))
@@ -303,6 +304,11 @@ SURVEY_RATE_LIMIT = os.environ.get("SURVEY_RATE_LIMIT", "20/h")
 # Absolute address that survey QR codes and invitation links point to (e.g. https://pingyi.example.gov.cn);
 # empty: taken from the request that prints them.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+# Partner websites (六网联动) that may embed /public/widget/ in a frame and read /public/feed.json from a
+# browser: https:// origins, space-separated. Empty: the widget cannot be framed anywhere.
+PUBLIC_WIDGET_ORIGINS = tuple(os.environ.get("PUBLIC_WIDGET_ORIGINS", "").split())
+if any(not origin.startswith("https://") or origin.rstrip("/") != origin for origin in PUBLIC_WIDGET_ORIGINS):
+    raise ImproperlyConfigured("PUBLIC_WIDGET_ORIGINS takes https:// origins without a path, e.g. https://www.example.gov.cn")
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -56,7 +56,7 @@ def _rate(part: int, whole: int) -> float | None:
     return float((Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
 
-def notice_stats(*, cycle: Cycle, at: datetime | None = None) -> dict:
+def notice_stats(*, cycle: Cycle, at: datetime | None = None, agency_id: int | None = None) -> dict:
     """The cycle's rectification figures, in one aggregate query.
 
     Withdrawn notices (已撤销: their cause fell away) count nowhere, not even in `issued`.
@@ -72,7 +72,10 @@ def notice_stats(*, cycle: Cycle, at: datetime | None = None) -> dict:
     """
     today = timezone.localdate(at or timezone.now())
     verified = Q(status=NoticeStatus.VERIFIED)
-    figures = (RectificationNotice.objects.filter(cycle=cycle).exclude(status=NoticeStatus.WITHDRAWN)
+    notices = RectificationNotice.objects.filter(cycle=cycle)
+    if agency_id is not None:  # one agency's figures (its public page)
+        notices = notices.filter(agency_id=agency_id)
+    figures = (notices.exclude(status=NoticeStatus.WITHDRAWN)
                .annotate(applied=Coalesce("recheck_deadline", "deadline")).aggregate(
         issued=Count("id"),
         due=Count("id", filter=Q(applied__lt=today) | verified),

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from conduct_eval.admin import ReadOnlyAdmin, service_action
 
 from . import services
-from .models import Assessment, Indicator, RankingSnapshot, Scorecard, ScoreEntry
+from .models import Assessment, Indicator, PublicRelease, RankingSnapshot, Scorecard, ScoreEntry
 
 
 @admin.register(ScoreEntry)
@@ -70,3 +70,11 @@ class ScorecardAdmin(ReadOnlyAdmin):
     list_filter = ["snapshot__cycle", "outcome", "group_code"]
     search_fields = ["agency__name", "agency__code"]
     list_select_related = ["snapshot", "snapshot__cycle", "agency"]
+
+
+@admin.register(PublicRelease)
+class PublicReleaseAdmin(ReadOnlyAdmin):
+    """Which period results the office has shown on /public/ (released and withdrawn on the dashboard)."""
+
+    list_display = ["snapshot", "released_at", "released_by", "withdrawn_at", "withdrawn_by"]
+    list_select_related = ["snapshot__cycle", "released_by", "withdrawn_by"]

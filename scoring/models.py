@@ -249,3 +249,29 @@ class Publication(models.Model):
 
     def __str__(self):
         return f"{self.snapshot} · {'已执行' if self.done_at else '待执行'}"
+
+
+class PublicRelease(models.Model):
+    """阶段性排名公开 — the office's choice to show a period snapshot's provisional ranking on /public/.
+
+    A final annual result is public once its cycle is published; a period result only when the office
+    releases it here (and until it withdraws it). Written only by scoring.services.snapshot_release and
+    snapshot_release_withdraw.
+    """
+
+    snapshot = models.OneToOneField(RankingSnapshot, models.PROTECT, related_name="public_release",
+                                    verbose_name=_("排名快照"))
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("公开人"))
+    released_at = models.DateTimeField(_("公开时间"), auto_now_add=True, db_index=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("撤回人"))
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("阶段性排名公开")
+        verbose_name_plural = _("阶段性排名公开")
+        ordering = ["-released_at", "-id"]
+
+    def __str__(self):
+        return f"{self.snapshot} · {'已撤回' if self.withdrawn_at else '公开中'}"

@@ -19,7 +19,7 @@ from surveys.selectors import appraisal_level_counts, public_level_counts
 
 from .choices import EntryKind
 from .method import AgencyInput
-from .models import Assessment, Indicator, Publication, RankingSnapshot, Scorecard, ScoreEntry
+from .models import Assessment, Indicator, Publication, PublicRelease, RankingSnapshot, Scorecard, ScoreEntry
 from .periods import periods_ended
 
 ZERO = Decimal("0")
@@ -281,3 +281,32 @@ def periods_unfiled(*, cycle: Cycle, kind: str, today: date) -> list[str]:
                  .values_list("period", flat=True))
     last = max((i for i, name in enumerate(ended) if name in stored), default=-1)
     return ended[last + 1:]
+
+
+# --- what the public sees -----------------------------------------------------------------
+
+def release_current(*, cycle: Cycle | None = None) -> RankingSnapshot | None:
+    """The provisional ranking the office shows on /public/: the newest released period snapshot of a cycle
+    still under way (of `cycle` when given). A published cycle shows its final result instead."""
+    releases = (PublicRelease.objects.filter(withdrawn_at__isnull=True,
+                                             snapshot__cycle__status__in=[CycleStatus.OPEN, CycleStatus.CLOSED])
+                .select_related("snapshot__cycle"))
+    if cycle is not None:
+        releases = releases.filter(snapshot__cycle=cycle)
+    release = releases.order_by("-snapshot__until", "-released_at", "-id").first()
+    return release.snapshot if release else None
+
+
+def snapshots_public() -> list[RankingSnapshot]:
+    """Every snapshot the public may see, oldest first: the final results of published cycles and the period
+    results the office has released (and not withdrawn) of cycles under way."""
+    finals = Q(final=True, cycle__status=CycleStatus.PUBLISHED)
+    released = Q(public_release__withdrawn_at__isnull=True, public_release__isnull=False,
+                 cycle__status__in=[CycleStatus.OPEN, CycleStatus.CLOSED])
+    return list(RankingSnapshot.objects.filter(finals | released).select_related("cycle")
+                .order_by("until", "computed_at", "id"))
+
+
+def release_of(snapshot: RankingSnapshot) -> PublicRelease | None:
+    """The snapshot's release row while it is shown in public."""
+    return PublicRelease.objects.filter(snapshot=snapshot, withdrawn_at__isnull=True).first()

@@ -26,7 +26,16 @@ from conduct_eval.errors import ConflictError
 
 from . import method
 from .choices import EntryKind, EntrySource
-from .models import Assessment, Indicator, Publication, RankingSnapshot, RecomputeRequest, Scorecard, ScoreEntry
+from .models import (
+    Assessment,
+    Indicator,
+    Publication,
+    PublicRelease,
+    RankingSnapshot,
+    RecomputeRequest,
+    Scorecard,
+    ScoreEntry,
+)
 from .periods import CYCLE, Period, PeriodError, period_parse
 from .selectors import may_assess, scheme_of, scoring_inputs, snapshot_counted_ids, snapshot_newest
 from .signals import final_snapshot_published
@@ -381,3 +390,36 @@ def publications_sweep(*, at: datetime | None = None) -> int:
                .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=at - PUBLICATION_LEASE))
                .order_by("created_at", "id").values_list("id", flat=True)[:100])
     return sum(publication_carry_out(publication_id=pk, at=at) for pk in list(pending))
+
+
+# --- provisional results in public (公开化 / 实时评价) -----------------------------------------
+
+@transaction.atomic
+def snapshot_release(*, snapshot: RankingSnapshot, actor=None) -> PublicRelease:
+    """Show a period snapshot's provisional ranking on /public/ (again, if it was withdrawn); idempotent.
+
+    Only a snapshot of a cycle still under way: a final annual result is public through the cycle's
+    publication, and a published cycle shows nothing but its final result.
+    """
+    if snapshot.final:
+        raise ConflictError("年度最终结果随评议周期公布而公开，无需单独公开")
+    if snapshot.cycle.status not in (CycleStatus.OPEN, CycleStatus.CLOSED):
+        raise ConflictError("只能公开进行中或已结束待公布的评议周期的阶段性排名")
+    release = PublicRelease.objects.select_for_update().filter(snapshot=snapshot).first()
+    if release is None:
+        return PublicRelease.objects.create(snapshot=snapshot, released_by=actor)
+    if release.withdrawn_at is not None:
+        release.withdrawn_at, release.withdrawn_by = None, None
+        release.released_by, release.released_at = actor, timezone.now()
+        release.save(update_fields=["withdrawn_at", "withdrawn_by", "released_by", "released_at"])
+    return release
+
+
+@transaction.atomic
+def snapshot_release_withdraw(*, snapshot: RankingSnapshot, actor=None) -> PublicRelease | None:
+    """Take a provisional ranking off /public/; the row stays as the record that it was shown."""
+    release = PublicRelease.objects.select_for_update().filter(snapshot=snapshot, withdrawn_at__isnull=True).first()
+    if release is not None:
+        release.withdrawn_at, release.withdrawn_by = timezone.now(), actor
+        release.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    return release

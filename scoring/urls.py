@@ -16,5 +16,9 @@ urlpatterns = [
             name="dashboard-export"),
     path("dashboard/<int:snapshot_id>/<slug:agency_code>/", views.dashboard_scorecard, name="dashboard-scorecard"),
     path("agency/", views.agency_scorecard, name="agency-scorecard"),
+    path("dashboard/snapshots/<int:snapshot_id>/release/", views.dashboard_release, name="dashboard-release"),
     path("public/", views.public_results, name="public-results"),
+    path("public/a/<slug:agency_code>/", views.public_agency, name="public-agency"),
+    path("public/widget/", views.public_widget, name="public-widget"),
+    path("public/feed.json", views.public_feed, name="public-feed"),
 ]

@@ -2,13 +2,16 @@
 the liaison's scorecard, and the public results of a published cycle."""
 from __future__ import annotations
 
+import contextlib
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +25,7 @@ from agencies.scheme import CATEGORIES, COMPONENTS, DIMENSIONS, LEVELS
 from agencies.selectors import agencies_active, cycle_current
 from agencies.services import cycle_moves, cycle_status_change
 from conduct_eval.errors import ConflictError
+from conduct_eval.security import framable_by
 
 from . import exports, selectors, services
 from .forms import EntryForm, ReverseForm
@@ -374,23 +378,170 @@ def agency_scorecard(request):
 
 # --- /public/ -------------------------------------------------------------------------
 
+def _public_groups(rows: list[dict]) -> list[tuple[str, str, list[dict]]]:
+    """[(group code, name, its rows in group order)] for the groups that have rows; rows gain `group_name`."""
+    if not rows:
+        return []
+    names = dict(AgencyGroup.objects.order_by("order", "code").values_list("code", "name"))
+    by_group: dict[str, list[dict]] = {code: [] for code in names}
+    for row in rows:
+        row["group_name"] = names.get(row["group"], row["group"])
+        by_group.setdefault(row["group"], []).append(row)
+    return [(code, names.get(code, code), sorted(members, key=group_order))
+            for code, members in by_group.items() if members]
+
+
 def public_results(request):
-    """评议结果公开: a published cycle's final rankings, overall and by group, for anyone; no personal data."""
+    """评议结果公开: a published cycle's final rankings, overall and by group, for anyone; no personal data.
+
+    Beside them, when the office has released one, the current period's provisional ranking, labelled as such.
+    """
     cycle, snapshot = selectors.snapshot_published(cycle_code=request.GET.get("cycle") or None)
     if request.GET.get("cycle") and cycle is None:
         raise Http404("没有这个已公布的评议周期")
+    provisional = None if request.GET.get("cycle") else selectors.release_current()
     rows = _table_rows(snapshot)
-    groups = []
-    if rows:
-        names = dict(AgencyGroup.objects.order_by("order", "code").values_list("code", "name"))
-        by_group = {code: [] for code in names}
-        for row in rows:
-            by_group.setdefault(row["group"], []).append(row)
-        groups = [(code, names.get(code, code), sorted(members, key=group_order))
-                  for code, members in by_group.items() if members]
-        for row in rows:
-            row["group_name"] = names.get(row["group"], row["group"])
+    provisional_rows = _table_rows(provisional)
     return render(request, "scoring/public.html", {
-        "cycle": cycle, "snapshot": snapshot, "rows": rows, "groups": groups, "components": _names(COMPONENTS),
+        "cycle": cycle, "snapshot": snapshot, "rows": rows, "groups": _public_groups(rows),
+        "provisional": provisional, "provisional_rows": provisional_rows,
+        "provisional_groups": _public_groups(provisional_rows), "components": _names(COMPONENTS),
         "published": Cycle.objects.filter(status=CycleStatus.PUBLISHED).order_by("-starts_on") if cycle else [],
     })
+
+
+# --- results in public, as they happen (公开化 / 实时评价) ------------------------------------
+
+def _public_rows(snapshot: RankingSnapshot | None) -> list[dict]:
+    """A public snapshot's rows with their group names: totals, ranks, outcomes; never a person."""
+    rows = _table_rows(snapshot)
+    _public_groups(rows)
+    return rows
+
+
+def _agency_public_history(agency: Agency) -> list[dict]:
+    """The agency's standing in every snapshot the public may see, oldest first (for its trend)."""
+    history = []
+    for snapshot in selectors.snapshots_public():
+        card = selectors.scorecard_of(snapshot, agency_id=agency.pk)
+        if card is not None:
+            reason = selectors.veto_reasons_of(snapshot).get(agency.pk) if card.veto else None
+            history.append({"snapshot": snapshot, "cycle": snapshot.cycle, "period": snapshot.period,
+                            "veto_reason": reason, "final": snapshot.final, "total": card.total,
+                            "rank_overall": card.rank_overall, "rank_in_group": card.rank_in_group,
+                            "outcome": card.outcome, "veto": card.veto})
+    return history
+
+
+def public_agency(request, agency_code: str):
+    """One agency in public: its standing in each public result, its trend and its rectification rate."""
+    from rectification.selectors import notice_stats  # the page face may read another app's selectors
+
+    agency = get_object_or_404(Agency.objects.select_related("group"), code=agency_code, active=True)
+    history = _agency_public_history(agency)
+    cycles = {}
+    for point in history:
+        cycles.setdefault(point["cycle"].pk, point["cycle"])
+    current = cycle_current()
+    if current is not None and (current.pk in cycles or selectors.release_current(cycle=current)):
+        cycles.setdefault(current.pk, current)
+    rectification = [(cycle, notice_stats(cycle=cycle, agency_id=agency.pk))
+                     for cycle in sorted(cycles.values(), key=lambda c: c.starts_on, reverse=True)]
+    trend = None
+    if len(history) >= 2:
+        trend = {"labels": [f"{p['cycle'].name} {period_label(p['period'])}" for p in history],
+                 "totals": [float(p["total"]) for p in history], "ranks": [p["rank_overall"] for p in history],
+                 "current": len(history) - 1}
+    return render(request, "scoring/public_agency.html", {
+        "agency": agency, "history": list(reversed(history)), "trend_chart": trend, "rectification": rectification,
+    })
+
+
+def _widget_summary(limit: int = 10) -> dict:
+    """What the widget and the feed show: the newest public result (final, else the released provisional one)."""
+    cycle, snapshot = selectors.snapshot_published()
+    provisional = selectors.release_current()
+    if provisional is not None and (snapshot is None or provisional.until > snapshot.until):
+        snapshot, cycle = provisional, provisional.cycle
+    rows = _public_rows(snapshot) if snapshot else []
+    return {"cycle": cycle, "snapshot": snapshot, "rows": rows, "top": [r for r in rows if r["rank_overall"]][:limit]}
+
+
+def public_widget(request):
+    """评议结果小窗 — the summary partner websites (六网联动) embed in an iframe.
+
+    Framable only by the origins of settings.PUBLIC_WIDGET_ORIGINS (https://…, space-separated in the
+    environment); without any, it keeps the site-wide `frame-ancestors 'none'`.
+    """
+    origins = tuple(getattr(settings, "PUBLIC_WIDGET_ORIGINS", ()))
+    view = framable_by(*origins)(_public_widget) if origins else _public_widget
+    return view(request)
+
+
+def _public_widget(request):
+    return render(request, "scoring/public_widget.html", {**_widget_summary(), "base": settings.PUBLIC_BASE_URL})
+
+
+FEED_CACHE_SECONDS = 300
+PUBLIC_FEED_KEY = "public-feed:v1"
+
+
+def public_feed(request):
+    """The widget's data as JSON for partner websites, cached for five minutes (and by their caches too).
+
+    The cache is a convenience: with it unreachable the feed is computed for each request, never refused.
+    """
+    summary_key = PUBLIC_FEED_KEY
+    try:
+        body = cache.get(summary_key)
+    except Exception:  # a cache that is down costs a recompute of a small document, not the feed
+        body = None
+    if body is None:
+        summary = _widget_summary(limit=10_000)
+        snapshot = summary["snapshot"]
+        body = {
+            "cycle": summary["cycle"].code if summary["cycle"] else None,
+            "cycle_name": summary["cycle"].name if summary["cycle"] else None,
+            "snapshot": snapshot.pk if snapshot else None,
+            "period": snapshot.period if snapshot else None,
+            "period_label": period_label(snapshot.period) if snapshot else None,
+            "final": bool(snapshot and snapshot.final),
+            "computed_at": snapshot.computed_at.isoformat() if snapshot else None,
+            "rows": [{"agency": r["agency"], "agency_name": r["agency_name"], "group": r["group"],
+                      "group_name": r["group_name"], "total": str(r["total"]), "rank_overall": r["rank_overall"],
+                      "rank_in_group": r["rank_in_group"], "outcome": r["outcome"]} for r in summary["rows"]],
+        }
+        with contextlib.suppress(Exception):  # not cached: the next request computes it again
+            cache.set(summary_key, body, FEED_CACHE_SECONDS)
+    response = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = f"public, max-age={FEED_CACHE_SECONDS}"
+    origins = getattr(settings, "PUBLIC_WIDGET_ORIGINS", ())
+    origin = request.headers.get("Origin", "")
+    if origin and origin in origins:
+        response["Access-Control-Allow-Origin"] = origin
+        response["Vary"] = "Origin"
+    return response
+
+
+@login_required
+@require_POST
+def dashboard_release(request, snapshot_id: int):
+    """The office shows a period result on /public/ (or takes it off again)."""
+    require_role(request.user, Role.ADMIN)
+    snapshot = get_object_or_404(RankingSnapshot.objects.select_related("cycle"), pk=snapshot_id)
+    try:
+        if request.POST.get("withdraw"):
+            services.snapshot_release_withdraw(snapshot=snapshot, actor=request.user)
+            messages.success(request, _("已从结果公开页撤回本期阶段性排名。"))
+        else:
+            services.snapshot_release(snapshot=snapshot, actor=request.user)
+            messages.success(request, _("本期阶段性排名已在结果公开页公开（标注为阶段性结果）。"))
+    except ConflictError as exc:
+        messages.error(request, str(exc))
+    _public_feed_forget()
+    return redirect(f"/dashboard/?cycle={snapshot.cycle.code}&period={snapshot.period}")
+
+
+def _public_feed_forget() -> None:
+    with contextlib.suppress(Exception):  # the cached feed then lives out its five minutes
+        cache.delete(PUBLIC_FEED_KEY)

@@ -28,7 +28,15 @@ from rectification.models import (
     RectificationNotice,
 )
 from scoring import services as scoring
-from scoring.models import Assessment, Indicator, RankingSnapshot, RecomputeRequest, Scorecard, ScoreEntry
+from scoring.models import (
+    Assessment,
+    Indicator,
+    PublicRelease,
+    RankingSnapshot,
+    RecomputeRequest,
+    Scorecard,
+    ScoreEntry,
+)
 from surveys import services as surveys
 from surveys.models import (
     Ballot,
@@ -49,7 +57,7 @@ pytestmark = pytest.mark.django_db
 # Written only by services: no add, change or delete in the admin (registered or not).
 SERVICE_WRITTEN = [Visit, Finding, Evidence, RectificationNotice, NoticeEvent, NoticeEvidence, Notification,
                    CommendationList, ScoreEntry, Assessment, RankingSnapshot, Scorecard, Opinion, OpinionEvent,
-                   Response, Ballot, BallotRating, RatingMonthly]
+                   Response, Ballot, BallotRating, RatingMonthly, PublicRelease]
 # Configuration the office keeps in the admin, with the API's rules.
 CONFIGURATION = [AgencyGroup, Agency, Window, Cycle, User, Survey, Indicator, Invitation, CalendarDay]
 # Failed sign-ins (django-axes): read-only, and deleting a row is the office's way to lift a lock.

@@ -41,7 +41,7 @@ ROLES = ["anonymous", "admin", "leader", "inspector", "assessor", "liaison", "ot
 # Service-written records (and the audit log): their admin add and delete pages are refused even to a superuser.
 READ_ONLY_ADMIN = ["auditlog_logentry", "inspections_visit", "inspections_finding", "inspections_evidence", "rectification_rectificationnotice",
                    "rectification_notification", "rectification_commendationlist", "scoring_scoreentry",
-                   "scoring_assessment", "scoring_rankingsnapshot", "scoring_scorecard", "surveys_opinion"]
+                   "scoring_assessment", "scoring_rankingsnapshot", "scoring_scorecard", "scoring_publicrelease", "surveys_opinion"]
 
 # key (URL name, or the pattern for an unnamed route; globs allowed), method, path, then one cell per ROLES.
 # For each route and method, the lines of the first key that matches decide (several paths may share a key).
@@ -131,6 +131,10 @@ ROUTES = [
     ("dashboard-scorecard",         "GET",  "/dashboard/{snapshot}/{agency}/",                 LOGIN, 200,   200,   403,   403,   403,   403),
     ("agency-scorecard",            "GET",  "/agency/",                                        LOGIN, 403,   403,   403,   403,   200,   200),
     ("public-results",              "GET",  "/public/",                                        200,   200,   200,   200,   200,   200,   200),
+    ("public-agency",               "GET",  "/public/a/{agency}/",                             200,   200,   200,   200,   200,   200,   200),
+    ("public-widget",               "GET",  "/public/widget/",                                 200,   200,   200,   200,   200,   200,   200),
+    ("public-feed",                 "GET",  "/public/feed.json",                               200,   200,   200,   200,   200,   200,   200),
+    ("dashboard-release",           "POST", "/dashboard/snapshots/{snapshot}/release/",        LOGIN, 302,   403,   403,   403,   403,   403),
     ("rectification:agency-inbox",  "GET",  "/agency/notices/",                                LOGIN, 403,   403,   403,   403,   200,   200),
     ("rectification:notice",        "GET",  "/agency/notices/{notice}/",                       LOGIN, 200,   200,   403,   403,   200,   404),
     ("rectification:evidence",      "GET",  "/agency/notices/{notice}/evidence/{nevidence}/",  LOGIN, 200,   200,   403,   403,   200,   404),
