@@ -10,8 +10,8 @@ register = template.Library()
 
 
 @register.inclusion_tag("scoring/partials/public_release.html")
-def public_release_form(snapshot, user):
-    shown = snapshot is not None and not snapshot.final and snapshot.cycle.status in (CycleStatus.OPEN,
-                                                                                        CycleStatus.CLOSED)
+def public_release_form(snapshot, user, cycle):
+    """`cycle` is the snapshot's (the page has it already)."""
+    shown = snapshot is not None and not snapshot.final and cycle.status in (CycleStatus.OPEN, CycleStatus.CLOSED)
     return {"snapshot": snapshot, "may_release": shown and is_admin(user),
             "release": selectors.release_of(snapshot) if shown else None}

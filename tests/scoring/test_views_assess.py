@@ -107,7 +107,7 @@ def test_99_over_a_maximum_of_30_shows_an_error_in_chromium(live_server, cycle, 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 360, "height": 740})
+        page = browser.new_page(viewport={"width": 360, "height": 740}, locale="zh-CN")
         page.set_default_timeout(15_000)
         sign_in(page, live_server.url, "assessor")
         page.goto(f"{live_server.url}/assess/?cycle={cycle.code}")
