@@ -199,12 +199,15 @@ def triage_queue(request):
         page = _page(request, opinions)
     first = next(iter(page.object_list), None)
     sample = (first[0] if view == "clusters" else first) if first else None
+    deadlines: dict[int, object] = {}  # one working-day count per cycle, not per opinion
     for opinion in page.object_list if view == "list" else ():
-        deadline = services.route_deadline(opinion)
+        if opinion.survey.cycle_id not in deadlines:
+            deadlines[opinion.survey.cycle_id] = services.route_deadline(opinion)
+        deadline = deadlines[opinion.survey.cycle_id]
         opinion.route_template = services.triage_public_note(action="route", agency_name="{agency}", deadline=deadline)
         opinion.route_note = services.triage_public_note(action="route", agency_name=opinion.agency.name,
                                                          deadline=deadline)
-    bulk_deadline = services.route_deadline(sample) if sample else None
+    bulk_deadline = (deadlines.get(sample.survey.cycle_id) or services.route_deadline(sample)) if sample else None
     return render(request, "rectification/triage.html", {
         "filters": filters, "page": page, "view": view, "bulk": bulk, "selected": set(request.POST.getlist("ids")),
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
