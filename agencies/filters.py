@@ -12,6 +12,8 @@ import django_filters
 from django import forms
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from .models import Agency
 from .selectors import agencies_named
@@ -57,6 +59,7 @@ class AgencyField(forms.CharField):
         return found[0]
 
 
+@extend_schema_field(OpenApiTypes.STR)  # a name or a code, not the agency's id
 class AgencyFilter(django_filters.Filter):
     """Filter on an agency typed by name or code (see `AgencyField`)."""
 

@@ -212,6 +212,7 @@ def triage_queue(request):
         "filters": filters, "page": page, "view": view, "bulk": bulk, "selected": set(request.POST.getlist("ids")),
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "query": _query(request, "page"), "tab_query": _query(request, "page", "view"),
+        "category_query": _query(request, "page", "category", "status"),
         "suggestions": selectors.opinion_suggestions(list(page.object_list)) if view == "list" else {},
         "category_counts": selectors.opinion_category_counts(opinions),
         "agencies": Agency.objects.filter(active=True).only("code", "name"), "form": TriageForm(),

@@ -328,6 +328,7 @@ def test_the_form_shows_the_public_reply_with_its_preview_apart_from_the_interna
     html = office.get(QUEUE).content.decode()
     assert "公开 · 群众可见" in html and "内部 · 群众不可见" in html
     assert "预览：群众在“查询办理进度”页面将看到" in html
+    assert "{#" not in html and "#}" not in html  # no template comment leaks onto the page
     # The preview's standard reply is word for word what the service writes when no reply is typed.
     expected = f"已转交市公安局整改，整改期限 {deadline:%Y-%m-%d}"
     assert f"<div class=\"small text-break\" data-preview-note>{expected}</div>" in html
