@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .choices import CycleStatus
 from .models import Agency, Cycle
@@ -11,6 +11,21 @@ from .models import Agency, Cycle
 
 def agencies_active() -> QuerySet[Agency]:
     return Agency.objects.filter(active=True).select_related("group")
+
+
+def agencies_named(value: str) -> list[Agency]:
+    """The agencies a typed name or code means: an exact code or name first, else every name containing it.
+
+    `市公安局` and `gaj` find the same agency; `公安` finds it too while no other name contains 公安.
+    Filters that take an agency by name use this, so every page reads a typed agency the same way.
+    """
+    value = (value or "").strip()
+    if not value:
+        return []
+    exact = list(Agency.objects.filter(Q(code__iexact=value) | Q(name=value)).order_by("pk")[:2])
+    if exact:
+        return exact
+    return list(Agency.objects.filter(name__icontains=value).order_by("name")[:10])
 
 
 def cycles_open() -> QuerySet[Cycle]:

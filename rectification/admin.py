@@ -4,7 +4,15 @@ from django.utils.translation import gettext_lazy as _
 from conduct_eval.admin import ReadOnlyAdmin, ReadOnlyInline, service_action
 
 from . import services
-from .models import CalendarDay, CommendationList, NoticeEvent, NoticeEvidence, Notification, RectificationNotice
+from .models import (
+    CalendarDay,
+    CommendationList,
+    NoticeEvent,
+    NoticeEvidence,
+    Notification,
+    ProblemCategory,
+    RectificationNotice,
+)
 
 
 class NoticeEventInline(ReadOnlyInline):
@@ -63,3 +71,13 @@ class CalendarDayAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     date_hierarchy = "day"
     ordering = ["-day"]
+
+
+@admin.register(ProblemCategory)
+class ProblemCategoryAdmin(admin.ModelAdmin):
+    """The office's list of problem categories for opinions. One in use cannot be deleted: retire it instead."""
+
+    list_display = ["name", "code", "order", "active"]
+    list_editable = ["order", "active"]
+    list_filter = ["active"]
+    search_fields = ["name", "code"]

@@ -5,12 +5,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 
-from agencies.models import Agency
+from agencies.filters import AgencyFilter
 from surveys.choices import OpinionStatus
 from surveys.models import Opinion
 
 from .choices import NoticeSource, NoticeStatus
-from .models import RectificationNotice
+from .models import ProblemCategory, RectificationNotice
 
 
 class StyledFilterSet(django_filters.FilterSet):
@@ -27,7 +27,12 @@ class StyledFilterSet(django_filters.FilterSet):
             elif isinstance(widget, forms.NullBooleanSelect):
                 widget.choices = [("", _("全部")), ("true", _("是")), ("false", _("否"))]
             elif isinstance(field, forms.ChoiceField):
-                field.choices = [("", _("全部")), *((v, label) for v, label in field.choices if v not in ("", None))]
+                choices = [(v, label) for v, label in field.choices if v not in ("", None)]
+                if hasattr(field, "empty_label"):  # django-filter's ChoiceField adds its empty choice itself
+                    field.empty_label = None if field.empty_label is None else _("全部")
+                    field.choices = choices
+                else:
+                    field.choices = [("", _("全部")), *choices]
 
 
 class MomentField(IsoDateTimeField):
@@ -64,14 +69,28 @@ class NoticeFilterSet(StyledFilterSet):
         fields = ["agency", "status", "source", "overdue", "cycle"]
 
 
+OPINION_SORTS = {
+    "newest": (_("最新提交"), ("-created_at", "-id")),
+    "oldest": (_("最早提交"), ("created_at", "id")),
+    "agency": (_("按机关"), ("agency__name", "-created_at", "-id")),
+    "status": (_("按状态"), ("status", "-created_at", "-id")),
+}
+
+
 class OpinionFilterSet(StyledFilterSet):
     status = django_filters.ChoiceFilter(choices=OpinionStatus.choices, label=_("状态"))
-    agency = django_filters.ModelChoiceFilter(field_name="agency", to_field_name="code",
-                                              queryset=Agency.objects.all(), label=_("机关"))
+    agency = AgencyFilter(field_name="agency", label=_("机关"))
+    category = django_filters.ModelChoiceFilter(field_name="tags__category", to_field_name="code", distinct=True,
+                                                queryset=ProblemCategory.objects.all(), label=_("问题类别"))
     created_after = MomentFilter(field_name="created_at", lookup_expr="gte", label=_("提交时间起"))
     created_before = MomentFilter(field_name="created_at", lookup_expr="lt", label=_("提交时间止"))
     q = django_filters.CharFilter(field_name="text", lookup_expr="icontains", label=_("内容包含"))
+    sort = django_filters.ChoiceFilter(choices=[(key, label) for key, (label, _order) in OPINION_SORTS.items()],
+                                       method="sort_by", label=_("排序"), empty_label=None)
 
     class Meta:
         model = Opinion
-        fields = ["status", "agency", "created_after", "created_before", "q"]
+        fields = ["status", "agency", "category", "created_after", "created_before", "q", "sort"]
+
+    def sort_by(self, queryset, name, value):
+        return queryset.order_by(*OPINION_SORTS[value][1])

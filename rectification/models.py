@@ -199,3 +199,60 @@ class CalendarDay(models.Model):
 
     def __str__(self):
         return f"{self.day:%Y-%m-%d} {self.get_kind_display()} {self.name}".strip()
+
+
+class ProblemCategory(models.Model):
+    """问题类别 — a category of problem the office tags citizen opinions with, to count what people complain of.
+
+    A managed list: the office adds, renames and retires categories in the admin. A category in use cannot be
+    deleted (its tags PROTECT it); retiring it (`active=False`) keeps the counts of the opinions tagged with it.
+    """
+
+    code = models.SlugField(_("编码"), max_length=30, unique=True)
+    name = models.CharField(_("名称"), max_length=30, unique=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("问题类别")
+        verbose_name_plural = _("问题类别")
+        ordering = ["order", "code"]
+
+    def __str__(self):
+        return self.name
+
+
+class OpinionTag(models.Model):
+    """意见问题类别 — one category the office set on one opinion (who, when)."""
+
+    opinion = models.ForeignKey(Opinion, models.CASCADE, related_name="tags", verbose_name=_("群众意见"))
+    category = models.ForeignKey(ProblemCategory, models.PROTECT, related_name="tags", verbose_name=_("问题类别"))
+    tagged_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                                  verbose_name=_("标记人"))
+    tagged_at = models.DateTimeField(_("标记时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("意见问题类别")
+        verbose_name_plural = _("意见问题类别")
+        constraints = [models.UniqueConstraint(fields=["opinion", "category"], name="opinion_tag_once")]
+
+    def __str__(self):
+        return f"{self.opinion_id} · {self.category_id}"
+
+
+class OpinionNote(models.Model):
+    """内部备注 — the office's own note on an opinion: never part of what the citizen sees on /track/."""
+
+    opinion = models.ForeignKey(Opinion, models.CASCADE, related_name="internal_notes", verbose_name=_("群众意见"))
+    text = models.TextField(_("内容"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("填写人"))
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("内部备注")
+        verbose_name_plural = _("内部备注")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.text[:20]}"

@@ -16,12 +16,24 @@ from surveys.models import Opinion
 from surveys.selectors import opinion_merge_root
 
 from .choices import NoticeStatus
-from .models import CalendarDay, NoticeEvent, NoticeEvidence, Notification, RectificationNotice
-from .similarity import similar
+from .models import (
+    CalendarDay,
+    NoticeEvent,
+    NoticeEvidence,
+    Notification,
+    OpinionNote,
+    OpinionTag,
+    ProblemCategory,
+    RectificationNotice,
+)
+from .similarity import clusters, similar
 
 # Near-duplicates are looked for among the same agency's opinions of the last weeks only.
 SIMILAR_WEEKS = 8
 SIMILAR_CANDIDATES = 500
+# Clusters are looked for among at most this many new opinions of each agency (the newest).
+CLUSTER_PER_AGENCY = 300
+CLUSTER_MAX = 5000
 
 
 def notices_visible(user: User) -> QuerySet[RectificationNotice]:
@@ -99,7 +111,42 @@ def notice_counts_by_status(queryset: QuerySet[RectificationNotice]) -> dict:
 def opinions_for_triage() -> QuerySet[Opinion]:
     has_notice = RectificationNotice.objects.filter(opinion_id=OuterRef("pk"))
     return (Opinion.objects.select_related("agency", "window", "survey__cycle", "merged_into")
+            .prefetch_related(Prefetch("tags", queryset=OpinionTag.objects.select_related("category")
+                                       .order_by("category__order", "category__code")),
+                              Prefetch("internal_notes", queryset=OpinionNote.objects.select_related("author")),
+                              Prefetch("notices", queryset=RectificationNotice.objects.only("id", "opinion_id")))
             .annotate(has_notice=Exists(has_notice)).order_by("-created_at", "-id"))
+
+
+def problem_categories_active() -> QuerySet[ProblemCategory]:
+    return ProblemCategory.objects.filter(active=True)
+
+
+def opinion_category_counts(opinions: QuerySet[Opinion]) -> list[dict]:
+    """How many of `opinions` carry each problem category, in the list's order: every active category (zeros
+    included) and any retired one still counted. One aggregate query.
+
+    An opinion may carry several categories, so the counts may add up to more than the opinions.
+    """
+    counted = dict(OpinionTag.objects.filter(opinion__in=opinions.order_by().values("pk"))
+                   .values_list("category_id").annotate(n=Count("opinion_id", distinct=True)).order_by())
+    return [{"code": c.code, "name": c.name, "active": c.active, "count": counted.get(c.pk, 0)}
+            for c in ProblemCategory.objects.all() if c.active or c.pk in counted]
+
+
+def opinion_clusters(opinions: QuerySet[Opinion]) -> list[list[Opinion]]:
+    """Near-duplicate groups among the new opinions of `opinions`: same agency, alike texts (see
+    `similarity.clusters`), largest group first. Each agency's newest CLUSTER_PER_AGENCY new opinions are read,
+    at most CLUSTER_MAX in all, in one query.
+    """
+    by_agency: dict[int, dict[int, Opinion]] = defaultdict(dict)
+    for opinion in opinions.filter(status=OpinionStatus.NEW).order_by("-created_at", "-id")[:CLUSTER_MAX]:
+        if len(by_agency[opinion.agency_id]) < CLUSTER_PER_AGENCY:
+            by_agency[opinion.agency_id][opinion.pk] = opinion
+    found: list[list[Opinion]] = []
+    for rows in by_agency.values():
+        found.extend([rows[pk] for pk in group] for group in clusters({pk: o.text for pk, o in rows.items()}))
+    return sorted(found, key=lambda group: (-len(group), group[0].pk))
 
 
 def opinion_suggestions(opinions: list[Opinion], *,

@@ -25,11 +25,12 @@ from surveys.models import Opinion
 from . import evidence as evidence_files
 from . import links, selectors, services
 from .filters import NoticeFilterSet, OpinionFilterSet
-from .forms import FeedbackForm, RespondForm, TriageForm, VerifyForm
+from .forms import BulkAction, BulkTriageForm, FeedbackForm, RespondForm, TriageForm, VerifyForm
 from .models import RectificationNotice
 
 PAGE_SIZE = 30
-
+# The status each triage action gives an opinion: the label the citizen reads on /track/.
+TRIAGE_STATUSES = {"route": OpinionStatus.ROUTED, "merge": OpinionStatus.MERGED, "reject": OpinionStatus.REJECTED}
 
 
 def _errors_to_form(form, exc: ValidationError) -> None:
@@ -127,17 +128,101 @@ def rectification_board(request):
     })
 
 
+CLUSTERS_PAGE_SIZE = 20
+TRIAGE_VIEWS = ("list", "clusters")
+
+
+def _query(request, *drop: str) -> str:
+    """The page's query string without `drop`, ending in "&" when not empty (the pager appends page=…)."""
+    query = request.GET.copy()
+    for key in drop:
+        query.pop(key, None)
+    return f"{query.urlencode()}&" if query else ""
+
+
+def _bulk_apply(request, form: BulkTriageForm) -> bool:
+    """Run the bulk action of a valid form; False (with the errors on the form) when the input is refused."""
+    data = form.cleaned_data
+    action = data["action"]
+    try:
+        if action in (BulkAction.TAG, BulkAction.UNTAG):
+            categories = list(data["categories"])
+            changed = services.opinion_tags_change(
+                opinion_ids=data["ids"], actor=request.user, add=categories if action == BulkAction.TAG else (),
+                remove=categories if action == BulkAction.UNTAG else ())
+            messages.success(request, _("问题类别已更新：%(n)s 处标记。") % {"n": changed})
+            return True
+        merge_into = None
+        if action == BulkAction.MERGE:
+            merge_into = Opinion.objects.filter(pk=data["merge_into"]).first()
+            if merge_into is None:
+                form.add_error("merge_into", _("没有这条意见"))
+                return False
+        outcome = services.opinions_triage_bulk(
+            opinion_ids=data["ids"], action=action, agency=data["agency"], merge_into=merge_into,
+            note=data["note"], internal_note=data["internal_note"], actor=request.user)
+    except ValidationError as exc:
+        _errors_to_form(form, exc)
+        return False
+    label = BulkAction(action).label
+    messages.success(request, _("%(action)s：成功 %(done)s 条，未能处理 %(failed)s 条。")
+                     % {"action": label, "done": len(outcome.done), "failed": len(outcome.failed)})
+    if outcome.failed:
+        messages.warning(request, _("未能处理：%(list)s") % {"list": "；".join(
+            f"#{pk}（{reason}）" for pk, reason in outcome.failed)})
+    return True
+
+
 @login_required
 def triage_queue(request):
+    """The office's queue: filters, sorting, page numbers, problem-category counts, near-duplicate groups,
+    and bulk actions on the ticked opinions (POST to the same address, so the filters survive)."""
     require_role(request.user, Role.ADMIN)
+    view = request.GET.get("view") or "list"
+    if view not in TRIAGE_VIEWS:
+        return HttpResponseBadRequest(_("view：应为 list 或 clusters"))
     data = request.GET.copy()
     data.setdefault("status", OpinionStatus.NEW)
     filters = OpinionFilterSet(data, queryset=selectors.opinions_for_triage())
-    page = _page(request, filters.qs)
+    bulk = BulkTriageForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if bulk.is_valid() and _bulk_apply(request, bulk):
+            return redirect(request.get_full_path())
+        status = 400
+    if not filters.is_valid():
+        status = 400
+    opinions = filters.qs if filters.is_valid() else Opinion.objects.none()
+    if view == "clusters":
+        page = Paginator(selectors.opinion_clusters(opinions), CLUSTERS_PAGE_SIZE).get_page(request.GET.get("page"))
+    else:
+        page = _page(request, opinions)
+    first = next(iter(page.object_list), None)
+    sample = (first[0] if view == "clusters" else first) if first else None
+    deadlines: dict[int, object] = {}  # one working-day count per cycle, not per opinion
+    for opinion in page.object_list if view == "list" else ():
+        if opinion.survey.cycle_id not in deadlines:
+            deadlines[opinion.survey.cycle_id] = services.route_deadline(opinion)
+        deadline = deadlines[opinion.survey.cycle_id]
+        opinion.route_template = services.triage_public_note(action="route", agency_name="{agency}", deadline=deadline)
+        opinion.route_note = services.triage_public_note(action="route", agency_name=opinion.agency.name,
+                                                         deadline=deadline)
+    bulk_deadline = (deadlines.get(sample.survey.cycle_id) or services.route_deadline(sample)) if sample else None
     return render(request, "rectification/triage.html", {
-        "filters": filters, "page": page, "suggestions": selectors.opinion_suggestions(list(page.object_list)),
+        "filters": filters, "page": page, "view": view, "bulk": bulk, "selected": set(request.POST.getlist("ids")),
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "query": _query(request, "page"), "tab_query": _query(request, "page", "view"),
+        "category_query": _query(request, "page", "category", "status"),
+        "suggestions": selectors.opinion_suggestions(list(page.object_list)) if view == "list" else {},
+        "category_counts": selectors.opinion_category_counts(opinions),
         "agencies": Agency.objects.filter(active=True).only("code", "name"), "form": TriageForm(),
-    })
+        "bulk_route_template": bulk_deadline and services.triage_public_note(
+            action="route", agency_name="{agency}", deadline=bulk_deadline),
+        "bulk_route_note": bulk_deadline and services.triage_public_note(
+            action="route", agency_name=sample.agency.name, deadline=bulk_deadline),
+        "bulk_agency": sample.agency.name if sample else "", "merge_note": services.triage_public_note(action="merge"),
+        "statuses": {action: OpinionStatus(status).label for action, status in TRIAGE_STATUSES.items()},
+    }, status=status)
 
 
 @login_required
@@ -156,7 +241,7 @@ def triage(request, pk):
         try:
             services.opinion_triage(opinion=opinion, actor=request.user, action=form.cleaned_data["action"],
                                     agency=form.cleaned_data["agency"], merge_into=merge_into,
-                                    note=form.cleaned_data["note"])
+                                    note=form.cleaned_data["note"], internal_note=form.cleaned_data["internal_note"])
             messages.success(request, _("意见 %(id)s 已处理。") % {"id": opinion.pk})
         except ValidationError as exc:
             messages.error(request, "；".join(m for ms in exc.message_dict.values() for m in ms))

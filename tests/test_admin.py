@@ -25,6 +25,7 @@ from rectification.models import (
     NoticeEvent,
     NoticeEvidence,
     Notification,
+    ProblemCategory,
     RectificationNotice,
 )
 from scoring import services as scoring
@@ -59,7 +60,8 @@ SERVICE_WRITTEN = [Visit, Finding, Evidence, RectificationNotice, NoticeEvent, N
                    CommendationList, ScoreEntry, Assessment, RankingSnapshot, Scorecard, Opinion, OpinionEvent,
                    Response, Ballot, BallotRating, RatingMonthly, PublicRelease]
 # Configuration the office keeps in the admin, with the API's rules.
-CONFIGURATION = [AgencyGroup, Agency, Window, Cycle, User, Survey, Indicator, Invitation, CalendarDay]
+CONFIGURATION = [AgencyGroup, Agency, Window, Cycle, User, Survey, Indicator, Invitation, CalendarDay,
+                 ProblemCategory]
 # Failed sign-ins (django-axes): read-only, and deleting a row is the office's way to lift a lock.
 SIGN_IN_RECORDS = [LoginLockout]
 # A configuration row may take these along when it is deleted: they are derived or part of it.

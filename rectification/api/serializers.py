@@ -104,12 +104,16 @@ class OpinionSerializer(serializers.ModelSerializer):
     window = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     merged_into = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     similar = serializers.SerializerMethodField()
+    categories = serializers.SerializerMethodField(help_text="问题类别编码")
 
     class Meta:
         model = Opinion
         # Administrators are the triage staff: they see the contact in full.
         fields = ["id", "receipt", "agency", "window", "text", "contact", "contact_masked", "status", "merged_into",
-                  "created_at", "similar"]
+                  "created_at", "similar", "categories"]
+
+    def get_categories(self, obj) -> list[str]:
+        return [tag.category.code for tag in obj.tags.all()]
 
     @extend_schema_field(SimilarOpinionSerializer(many=True))
     def get_similar(self, obj) -> list[dict]:
@@ -122,7 +126,19 @@ class TriageSerializer(serializers.Serializer):
     agency = serializers.SlugRelatedField(slug_field="code", queryset=Agency.objects.filter(active=True),
                                           required=False, allow_null=True)
     merge_into = serializers.PrimaryKeyRelatedField(queryset=Opinion.objects.all(), required=False, allow_null=True)
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000,
+                                 help_text="答复群众：显示在 /track/")
+    internal_note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000,
+                                          help_text="内部备注：仅办公室可见，不显示在 /track/")
+
+
+class CategoryCountSerializer(serializers.Serializer):
+    """How many opinions carry one problem category (`selectors.opinion_category_counts`)."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    active = serializers.BooleanField()
+    count = serializers.IntegerField()
 
 
 class NoticeStatsSerializer(serializers.Serializer):

@@ -16,6 +16,7 @@ from surveys.models import Opinion
 from .. import selectors, services
 from ..filters import NoticeFilterSet, OpinionFilterSet
 from .serializers import (
+    CategoryCountSerializer,
     NoticeCreateSerializer,
     NoticeDetailSerializer,
     NoticeSerializer,
@@ -112,6 +113,12 @@ class OpinionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                                          context={**self.get_serializer_context(),
                                                   "suggestions": selectors.opinion_suggestions(page)})
         return self.get_paginated_response(serializer.data)
+
+    @extend_schema(responses=CategoryCountSerializer(many=True))
+    @action(detail=False, methods=["get"], url_path="categories", pagination_class=None)
+    def categories(self, request):
+        """Problem-category counts of the opinions the filters select (the same filters as the list)."""
+        return Response(selectors.opinion_category_counts(self.filter_queryset(self.get_queryset())))
 
     @extend_schema(request=TriageSerializer, responses={200: OpinionSerializer, **error_answers(409)})
     @action(detail=True, methods=["post"])

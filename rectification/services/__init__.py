@@ -17,9 +17,17 @@ from .notifications import (
     notifications_sweep,
 )
 from .ranking import ranking_outcomes_publish
-from .triage import opinion_triage
+from .triage import (
+    BulkOutcome,
+    opinion_tags_change,
+    opinion_triage,
+    opinions_triage_bulk,
+    route_deadline,
+    triage_public_note,
+)
 
 __all__ = [
+    "BulkOutcome",
     "calendar_seed_from_library",
     "notice_citizen_feedback",
     "notice_issue",
@@ -33,6 +41,10 @@ __all__ = [
     "notification_mark_read",
     "notifications_queue",
     "notifications_sweep",
+    "opinion_tags_change",
     "opinion_triage",
+    "opinions_triage_bulk",
     "ranking_outcomes_publish",
+    "route_deadline",
+    "triage_public_note",
 ]
