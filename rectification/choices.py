@@ -56,3 +56,11 @@ class CalendarDayKind(models.TextChoices):
 
     HOLIDAY = "holiday", _("放假")
     WORKDAY = "workday", _("调休上班")
+
+
+class BulkAction(models.TextChoices):
+    ROUTE = "route", _("转交单位整改")
+    REJECT = "reject", _("不予采纳")
+    MERGE = "merge", _("合并为一条")
+    TAG = "tag", _("添加问题类别")
+    UNTAG = "untag", _("移除问题类别")

@@ -1,12 +1,11 @@
 from django import forms
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from agencies.filters import AgencyField
 from agencies.models import Agency
 from conduct_eval.forms import StyledFormMixin
 
-from .choices import CitizenAnswer, TriageAction
+from .choices import BulkAction, CitizenAnswer, TriageAction
 from .models import ProblemCategory
 
 
@@ -67,14 +66,6 @@ class OpinionIdsField(forms.Field):
         if not all(isinstance(v, str) and v.isdigit() and len(v) < 12 for v in values):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return [int(v) for v in values]
-
-
-class BulkAction(models.TextChoices):
-    ROUTE = "route", _("转交单位整改")
-    REJECT = "reject", _("不予采纳")
-    MERGE = "merge", _("合并为一条")
-    TAG = "tag", _("添加问题类别")
-    UNTAG = "untag", _("移除问题类别")
 
 
 class BulkTriageForm(forms.Form):

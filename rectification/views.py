@@ -24,8 +24,9 @@ from surveys.models import Opinion
 
 from . import evidence as evidence_files
 from . import links, selectors, services
+from .choices import BulkAction
 from .filters import NoticeFilterSet, OpinionFilterSet
-from .forms import BulkAction, BulkTriageForm, FeedbackForm, RespondForm, TriageForm, VerifyForm
+from .forms import BulkTriageForm, FeedbackForm, RespondForm, TriageForm, VerifyForm
 from .models import RectificationNotice
 
 PAGE_SIZE = 30
