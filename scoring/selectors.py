@@ -307,6 +307,12 @@ def snapshots_public() -> list[RankingSnapshot]:
                 .order_by("until", "computed_at", "id"))
 
 
+def scorecards_of_agency(snapshots: list[RankingSnapshot], *, agency_id: int) -> dict[int, Scorecard]:
+    """snapshot id → the agency's scorecard, over `snapshots`, in one query (its public page's history)."""
+    cards = Scorecard.objects.filter(snapshot__in=snapshots, agency_id=agency_id).select_related("agency")
+    return {card.snapshot_id: card for card in cards}
+
+
 def release_of(snapshot: RankingSnapshot) -> PublicRelease | None:
     """The snapshot's release row while it is shown in public."""
     return PublicRelease.objects.filter(snapshot=snapshot, withdrawn_at__isnull=True).first()

@@ -422,8 +422,10 @@ def _public_rows(snapshot: RankingSnapshot | None) -> list[dict]:
 def _agency_public_history(agency: Agency) -> list[dict]:
     """The agency's standing in every snapshot the public may see, oldest first (for its trend)."""
     history = []
-    for snapshot in selectors.snapshots_public():
-        card = selectors.scorecard_of(snapshot, agency_id=agency.pk)
+    snapshots = selectors.snapshots_public()
+    cards = selectors.scorecards_of_agency(snapshots, agency_id=agency.pk)
+    for snapshot in snapshots:
+        card = cards.get(snapshot.pk)
         if card is not None:
             reason = selectors.veto_reasons_of(snapshot).get(agency.pk) if card.veto else None
             history.append({"snapshot": snapshot, "cycle": snapshot.cycle, "period": snapshot.period,

@@ -161,3 +161,16 @@ def test_the_feed_is_json_cached_and_refreshed_when_the_office_releases(client, 
     with django_assert_num_queries(0):
         assert client.get("/public/feed.json").json() == body  # from the cache
     assert "Access-Control-Allow-Origin" not in client.get("/public/feed.json", HTTP_ORIGIN="https://evil.example")
+
+
+def test_an_agencys_public_page_costs_the_same_however_many_results_are_public(client, open_cycle, city, admin):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for week in ("2026-W20", "2026-W21", "2026-W22", "2026-W23"):
+        services.snapshot_release(snapshot=snapshot_with(open_cycle, city, period=week), actor=admin)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/public/a/{city[0].code}/").status_code == 200
+        counts.append(len(queries))
+    assert counts[1] == counts[2] == counts[3], counts
