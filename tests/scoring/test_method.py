@@ -1,6 +1,6 @@
 """The pure scoring method: a worked example by hand, exact rounding, and properties.
 
-No Django and no database: scoring/method.py takes aggregates and returns scorecards.
+No Django and no database: the scoring.method package takes aggregates and returns scorecards.
 """
 import json
 import math
@@ -493,7 +493,7 @@ def test_normal_limit_and_exact_redraws_agree_on_large_samples(monkeypatch):
     assert all(cells_take_the_normal_limit(shapes + [{k: 5 * v for k, v in s.items()} for s in shapes]))
     cards = compute(agencies, DEFAULT_SCHEME)
     normal = by_code(with_intervals(cards, agencies, DEFAULT_SCHEME, draws=4000, seed=1))
-    monkeypatch.setattr(method, "_NORMAL_MIN_N", math.inf)  # every cell redrawn from its multinomial
+    monkeypatch.setattr(method.intervals, "_NORMAL_MIN_N", math.inf)  # every cell redrawn from its multinomial
     exact = by_code(with_intervals(cards, agencies, DEFAULT_SCHEME, draws=4000, seed=2))
     for code, card in exact.items():
         half_exact = (card.total_high - card.total_low) / 2
@@ -533,8 +533,8 @@ def test_small_cells_are_redrawn_exactly(monkeypatch):
     assert exact["three"].total_low < exact["three"].total_high
 
     # The check can tell: forced onto the normal limit, the same cells leave the lattice.
-    monkeypatch.setattr(method, "_NORMAL_MIN_N", 0)
-    monkeypatch.setattr(method, "_NORMAL_TOLERANCE", math.inf)
+    monkeypatch.setattr(method.intervals, "_NORMAL_MIN_N", 0)
+    monkeypatch.setattr(method.intervals, "_NORMAL_TOLERANCE", math.inf)
     loose = scheme(min_sample=0)
     normal = by_code(with_intervals(compute(agencies, loose), agencies, loose, draws=401, seed=5))
     assert (normal["same"].total_low, normal["same"].total_high) == (D("85.00"), D("85.00"))
@@ -614,7 +614,7 @@ def test_cells_off_the_lattice_are_redrawn_from_the_multinomial(monkeypatch):
     few = AgencyInput(code="few", group="g", has_service_window=False, appraisal_counts={"deputy": {4: 1, 5: 2}})
     agencies = [wide, few]
     calls = []
-    monkeypatch.setattr(method, "_lattice_draws", lambda sums, keys, *rest: calls.append(len(keys)))
+    monkeypatch.setattr(method.intervals, "_lattice_draws", lambda sums, keys, *rest: calls.append(len(keys)))
     cards = compute(agencies, DEFAULT_SCHEME)
     with_intervals(cards, agencies, DEFAULT_SCHEME, draws=41)  # the stub draws nothing: only its calls count
     assert calls == [1]  # "few" on the lattice, "wide" not
