@@ -1,7 +1,9 @@
-"""The scheme of a cycle: every number of the scoring method, with DESIGN.md's defaults.
+"""The scheme of a cycle: every number of the scoring method, validated over DESIGN.md's defaults.
 
-Pure Python (no ORM) so that the scoring method and the validation of the API share it.
-A scheme is stored as JSON on the cycle; omitted keys take the defaults below.
+Pure Python (no ORM). The codes, labels and defaults themselves live with the method
+(`scoring.method.defaults`), which must import without Django; this module validates a
+cycle's scheme against them. A scheme is stored as JSON on the cycle; omitted keys take
+the defaults.
 """
 from __future__ import annotations
 
@@ -9,59 +11,20 @@ import copy
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.utils.translation import gettext_noop
+# The codes, labels and defaults are the method's (pure data, no Django): re-exported here for the app.
+from scoring.method.defaults import (
+    CATEGORIES,
+    COMPONENTS,
+    DEFAULT_SCHEME,
+    DIMENSIONS,
+    LEVELS,
+    SEVERITIES,
+)
 
-# Labels are marked for the catalog but stay Chinese here: pages translate them where they show them,
-# while exports and the method keep the source text.
-DIMENSIONS: dict[str, str] = {
-    "service_attitude": gettext_noop("服务态度"),
-    "lawful_administration": gettext_noop("依法行政"),
-    "professional_competence": gettext_noop("业务素质"),
-    "policy_execution": gettext_noop("政策执行"),
-    "workflow": gettext_noop("工作流程"),
-    "efficiency": gettext_noop("办事效率"),
-    "fees": gettext_noop("收费情况"),
-    "integrity": gettext_noop("廉洁自律"),
-}
-LEVELS: dict[int, str] = {
-    1: gettext_noop("非常不满意"),
-    2: gettext_noop("不满意"),
-    3: gettext_noop("基本满意"),
-    4: gettext_noop("满意"),
-    5: gettext_noop("非常满意"),
-}
-CATEGORIES: dict[str, str] = {
-    "deputy": gettext_noop("两代表一委员"),
-    "grassroots": gettext_noop("基层单位"),
-    "enterprise": gettext_noop("企业"),
-    "citizen": gettext_noop("群众"),
-}
-COMPONENTS: dict[str, str] = {
-    "public_survey": gettext_noop("网上民评"),
-    "appraisal": gettext_noop("年度评议"),
-    "organizational": gettext_noop("组织考评"),
-    "inspection": gettext_noop("明察暗访"),
-}
-SEVERITIES: dict[str, str] = {
-    "minor": gettext_noop("轻微"), "major": gettext_noop("较重"), "serious": gettext_noop("严重"),
-}
+__all__ = ["CATEGORIES", "COMPONENTS", "DEFAULT_SCHEME", "DIMENSIONS", "LEVELS", "MAX_LEDGER_POINTS", "SEVERITIES",
+           "SchemeError", "normalize_scheme"]
 
-DEFAULT_SCHEME: dict[str, Any] = {
-    "level_points": {"1": 0, "2": 25, "3": 50, "4": 75, "5": 100},
-    "dimension_weights": dict.fromkeys(DIMENSIONS, 1),
-    "category_weights": {"deputy": 20, "grassroots": 30, "enterprise": 30, "citizen": 20},
-    "weights": {"public_survey": 30, "appraisal": 30, "organizational": 20, "inspection": 20},
-    "severity_points": {"minor": 1, "major": 3, "serious": 5},
-    "bonus_cap": 5,
-    "warn_bottom": 3,
-    "commend_group_top": 3,
-    "commend_overall_top": 10,
-    "min_sample": 30,
-    "rectification_working_days": 15,
-    "overdue_deduction": 0.5,
-}
-
-# Keys of the mappings above that must be present, and the integers that must be counts.
+# Keys of the scheme's mappings that must be present, and the integers that must be counts.
 _MAPPING_KEYS: dict[str, tuple[str, ...]] = {
     "level_points": ("1", "2", "3", "4", "5"),
     "dimension_weights": tuple(DIMENSIONS),

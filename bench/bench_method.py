@@ -16,9 +16,9 @@ import random
 import sys
 from decimal import Decimal
 
-from agencies.scheme import CATEGORIES, DEFAULT_SCHEME, DIMENSIONS
 from bench.common import median_seconds
 from scoring import method
+from scoring.method.defaults import CATEGORIES, DEFAULT_SCHEME, DIMENSIONS
 
 
 def _levels(rng: random.Random, n: int) -> dict[int, int]:

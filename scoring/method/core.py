@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from agencies.scheme import DEFAULT_SCHEME
+from .defaults import DEFAULT_SCHEME
 
 # Part of every inputs digest: a change to this module's arithmetic must change the digest,
 # so that an old snapshot is never claimed to be reproduced by a different method.

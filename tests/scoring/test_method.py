@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agencies.scheme import CATEGORIES, DEFAULT_SCHEME, DIMENSIONS
 from scoring import method
 from scoring.method import (
     AgencyInput,
@@ -21,6 +20,7 @@ from scoring.method import (
     round_half_up,
     with_intervals,
 )
+from scoring.method.defaults import CATEGORIES, DEFAULT_SCHEME, DIMENSIONS
 
 FAST = settings(max_examples=50, deadline=None)
 D = Decimal
