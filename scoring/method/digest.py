@@ -1,13 +1,32 @@
-"""The inputs digest: one hash per set of inputs that `compute` must give the same result for."""
+"""The inputs digest: one hash per set of inputs that `compute` must give the same result for.
+
+Why array bytes: at 2,000 agencies the per-level counts are 120,000 numbers, and spelling
+them as canonical JSON cost more than the method's whole exact core. They are hashed
+instead as the bytes of integer arrays of a fixed layout: (agencies sorted by code,
+dimensions or categories sorted by code, levels 1..5), int64, little-endian, C order. The
+few other inputs (codes, groups, flags, sample sizes, ledger sums) and the effective scheme
+are small and go in as canonical JSON. Every section is framed by its name and length, so
+no two different inputs can spell the same byte stream.
+
+Canonical, as before: the order of the agencies and of every mapping does not matter, a
+zero count is the same as no count, and a number has one spelling (30, 30.0, "30" and
+Decimal("30.00") are the same input). Levels outside 1..5 and negative counts are refused,
+as `compute` refuses them.
+"""
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from .core import METHOD_VERSION, AgencyInput, _exact, _parse_scheme
+import numpy as np
+
+from .core import LEVELS, METHOD_VERSION, AgencyInput, _exact, _parse_scheme
+
+# The layout of the byte stream below; part of the hash, so that a change of layout changes every digest.
+_LAYOUT = b"conducteval-inputs-digest/2"
 
 
 def _canonical_number(value: Any) -> str:
@@ -20,49 +39,100 @@ def _canonical_number(value: Any) -> str:
     return str(_exact(value))
 
 
-def _canonical_counts(counts: Mapping[str, Mapping[int, int]]) -> dict[str, dict[str, int]]:
-    """Counts with zero entries dropped, so {4: 0} and {} are the same input."""
-    result = {}
-    for code, by_level in counts.items():
-        levels = {str(int(level)): int(n) for level, n in by_level.items() if int(n)}
-        if levels:
-            result[str(code)] = dict(sorted(levels.items()))
-    return dict(sorted(result.items()))
-
-
 def _optional_number(value: Any) -> str | None:
     return None if value is None else _canonical_number(value)
 
 
-def inputs_digest(agencies: Sequence[AgencyInput], scheme: Mapping | None) -> str:
-    """sha256 (hex) of a canonical JSON of the method version, the effective scheme and the inputs.
+_LEVEL_KEYS = frozenset(LEVELS)
 
-    Canonical: agencies sorted by code, keys sorted, numbers in one spelling, zero counts
-    dropped — so the digest is the same exactly when `compute` must give the same result.
+
+def _level_counts(agency: AgencyInput, code: Any, by_level: Mapping[int, int]) -> list[int]:
+    """The counts of levels 1..5 of one part, from a mapping of level -> count (keys in any spelling)."""
+    if by_level.keys() <= _LEVEL_KEYS:  # the common case: int levels, looked up in C
+        return [by_level.get(1, 0), by_level.get(2, 0), by_level.get(3, 0), by_level.get(4, 0), by_level.get(5, 0)]
+    counts = [0] * len(LEVELS)
+    for level, count in by_level.items():
+        level = int(level)
+        if level not in _LEVEL_KEYS:
+            raise ValueError(f"{agency.code}: level {level} of {code} is not 1..5")
+        counts[level - 1] += int(count)
+    return counts
+
+
+def _count_bytes(agencies: Sequence[AgencyInput], attribute: str, known: Iterable[str]) -> tuple[list[str], bytes]:
+    """The (agencies, codes, 5) counts of `attribute` as int64 little-endian C-order bytes, and the codes.
+
+    The columns are the scheme's codes, sorted, then any other code that has a non-zero
+    count, sorted (`compute` refuses those; the digest only has to tell them apart).
     """
-    document = {
-        "method": METHOD_VERSION,
-        "scheme": _parse_scheme(scheme).canonical,
-        "agencies": [
-            {
-                "code": a.code,
-                "group": a.group,
-                "has_service_window": bool(a.has_service_window),
-                "public_counts": _canonical_counts(a.public_counts),
-                "public_n": int(a.public_n),
-                "appraisal_counts": _canonical_counts(a.appraisal_counts),
-                "appraisal_n": int(a.appraisal_n),
-                "assessment_points": _optional_number(a.assessment_points),
-                "assessment_max": _optional_number(a.assessment_max),
-                "assessment_n": int(a.assessment_n),
-                "inspection_deduction": _canonical_number(a.inspection_deduction),
-                "inspection_n": int(a.inspection_n),
-                "bonus": _canonical_number(a.bonus),
-                "deduction": _canonical_number(a.deduction),
-                "veto": bool(a.veto),
-            }
-            for a in sorted(agencies, key=lambda a: a.code)
-        ],
+    rows: list[int] = []
+    keys: list[Any] = []
+    data: list[list[int]] = []
+    for row, agency in enumerate(agencies):
+        for code, by_level in getattr(agency, attribute).items():
+            rows.append(row)
+            keys.append(code)
+            data.append(_level_counts(agency, code, by_level))
+    counts = np.array(data, dtype=np.int64).reshape(-1, len(LEVELS))
+    if len(counts) and counts.min() < 0:
+        cell, level = np.argwhere(counts < 0)[0]
+        raise ValueError(f"{agencies[rows[cell]].code}: negative count for {keys[cell]} level {level + 1}")
+    codes = sorted(known)
+    column = {code: i for i, code in enumerate(codes)}
+    rated = counts.any(axis=1).tolist()
+    others = sorted({str(key) for key, any_count in zip(keys, rated, strict=True) if any_count and key not in column})
+    if others:
+        column.update({code: len(codes) + i for i, code in enumerate(others)})
+        codes += others
+    kept = [i for i, (key, any_count) in enumerate(zip(keys, rated, strict=True))
+            if key in column or (any_count and str(key) in column)]
+    slots = np.array([rows[i] * len(codes) + column[keys[i] if keys[i] in column else str(keys[i])] for i in kept],
+                     dtype=np.int64)
+    array = np.zeros((len(agencies) * len(codes), len(LEVELS)), dtype=np.int64)
+    np.add.at(array, slots, counts[kept])
+    return codes, array.astype("<i8", copy=False).tobytes(order="C")
+
+
+def _feed(hasher: Any, name: str, payload: bytes) -> None:
+    """One framed section: its name, its length, its bytes."""
+    label = name.encode("ascii")
+    hasher.update(len(label).to_bytes(2, "little") + label + len(payload).to_bytes(8, "little"))
+    hasher.update(payload)
+
+
+def _json(document: Any) -> bytes:
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def inputs_digest(agencies: Sequence[AgencyInput], scheme: Mapping | None) -> str:
+    """sha256 (hex) of the method version, the effective scheme and the inputs, in a canonical layout.
+
+    The digest is the same exactly when `compute` must give the same result: agencies in any
+    order, mappings in any order, zero counts or none, numbers in any spelling.
+    """
+    parsed = _parse_scheme(scheme)
+    ordered = sorted(agencies, key=lambda a: a.code)
+    public_codes, public = _count_bytes(ordered, "public_counts", parsed.dimensions)
+    appraisal_codes, appraisal = _count_bytes(ordered, "appraisal_counts", parsed.categories)
+    flags = np.array([(bool(a.has_service_window), bool(a.veto), int(a.public_n), int(a.appraisal_n),
+                       int(a.assessment_n), int(a.inspection_n)) for a in ordered], dtype="<i8").reshape(-1, 6)
+    scalars = {
+        "codes": [a.code for a in ordered],
+        "groups": [a.group for a in ordered],
+        "assessment_points": [_optional_number(a.assessment_points) for a in ordered],
+        "assessment_max": [_optional_number(a.assessment_max) for a in ordered],
+        "inspection_deduction": [_canonical_number(a.inspection_deduction) for a in ordered],
+        "bonus": [_canonical_number(a.bonus) for a in ordered],
+        "deduction": [_canonical_number(a.deduction) for a in ordered],
     }
-    text = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    hasher = hashlib.sha256()
+    _feed(hasher, "layout", _LAYOUT)
+    _feed(hasher, "method", METHOD_VERSION.encode("ascii"))
+    _feed(hasher, "scheme", _json(parsed.canonical))
+    _feed(hasher, "scalars", _json(scalars))
+    _feed(hasher, "flags", np.ascontiguousarray(flags).tobytes(order="C"))
+    _feed(hasher, "public_codes", _json(public_codes))
+    _feed(hasher, "public_counts", public)
+    _feed(hasher, "appraisal_codes", _json(appraisal_codes))
+    _feed(hasher, "appraisal_counts", appraisal)
+    return hasher.hexdigest()

@@ -23,6 +23,7 @@ from scoring.method import (
 from scoring.method.defaults import CATEGORIES, DEFAULT_SCHEME, DIMENSIONS
 
 FAST = settings(max_examples=50, deadline=None)
+PINNED_DIGEST = "ade70675c78be969d9ed7319c88cd1ab32bbc5239e32c41e863bd0e9769aebe5"
 D = Decimal
 
 
@@ -573,6 +574,90 @@ def test_digest_is_canonical():
     assert inputs_digest([a], DEFAULT_SCHEME) == inputs_digest([b], spelled) == inputs_digest([b], {})
     assert inputs_digest([a], DEFAULT_SCHEME) != inputs_digest([a], scheme(bonus_cap=4))
     assert len(inputs_digest([a], DEFAULT_SCHEME)) == 64
+
+
+def respelled(agency: AgencyInput, random) -> AgencyInput:
+    """The same inputs in another spelling: mappings reordered, zero counts added, numbers respelled."""
+    def counts(by_code, codes):
+        items = [(code, {1: 0, 3: 0, **dict(reversed(list(levels.items())))}) for code, levels in by_code.items()]
+        unrated = [code for code in codes if code not in by_code]
+        if unrated:
+            items.append((random.choice(unrated), random.choice([{}, {2: 0}])))  # a part with no ratings at all
+        random.shuffle(items)
+        return dict(items)
+
+    def number(value):
+        return None if value is None else random.choice([str(value), D(value).normalize(), D(value) * 1 + D("0.000")])
+
+    return AgencyInput(**{**agency.__dict__,
+                          "public_counts": counts(agency.public_counts, list(DIMENSIONS)),
+                          "appraisal_counts": counts(agency.appraisal_counts, list(CATEGORIES)),
+                          "assessment_points": number(agency.assessment_points),
+                          "bonus": number(agency.bonus), "deduction": number(agency.deduction)})
+
+
+@FAST
+@given(agency_lists(max_size=10), st.randoms(use_true_random=False))
+def test_digest_ignores_order_zero_counts_and_spelling(agencies, random):
+    again = [respelled(agency, random) for agency in agencies]
+    random.shuffle(again)
+    assert same(compute(agencies, DEFAULT_SCHEME), compute(again, DEFAULT_SCHEME))
+    assert inputs_digest(again, DEFAULT_SCHEME) == inputs_digest(agencies, DEFAULT_SCHEME)
+
+
+@FAST
+@given(agency_lists(max_size=6), st.data())
+def test_digest_changes_with_any_input(agencies, data):
+    before = inputs_digest(agencies, DEFAULT_SCHEME)
+    index = data.draw(st.integers(0, len(agencies) - 1))
+    target = agencies[index]
+    change = data.draw(st.sampled_from(["group", "has_service_window", "veto", "public_n", "appraisal_n",
+                                        "assessment_n", "inspection_n", "bonus", "deduction", "inspection_deduction",
+                                        "assessment_max", "code", "appraisal_counts", "moved_count"]))
+    if change == "group":
+        value = target.group + "x"
+    elif change in ("has_service_window", "veto"):
+        value = not getattr(target, change)
+    elif change.endswith("_n"):
+        value = getattr(target, change) + 1
+    elif change == "assessment_max":
+        value = D("1") if target.assessment_max is None else None
+    elif change == "code":
+        value = "zz"
+    elif change == "appraisal_counts":
+        value = {**target.appraisal_counts, "citizen": {3: target.appraisal_counts.get("citizen", {}).get(3, 0) + 1}}
+    elif change == "moved_count":  # the same numbers, in another dimension: the layout tells them apart
+        change, value = "public_counts", {f"x{code}": levels for code, levels in target.public_counts.items()}
+        if not any(n for levels in value.values() for n in levels.values()):
+            value = {"workflow": {2: 1}}
+    else:
+        value = getattr(target, change) + D("0.01")
+    changed = list(agencies)
+    changed[index] = AgencyInput(**{**target.__dict__, change: value})
+    assert inputs_digest(changed, DEFAULT_SCHEME) != before
+
+
+def test_digest_is_pinned_to_its_layout():
+    """The same inputs give the same digest on every machine: fixed dtype, byte order and layout.
+
+    If this value changes, every stored snapshot's digest changes, and each is recomputed once.
+    """
+    agencies = [
+        AgencyInput(code="a", group="g", has_service_window=True, public_counts={"fees": {5: 3, 2: 1}},
+                    appraisal_counts={"deputy": {4: 2}}, assessment_points=D("45"), assessment_max=D("50"),
+                    assessment_n=3, inspection_deduction=D("3"), bonus=D("1.5"), veto=True),
+        AgencyInput(code="b", group="h", has_service_window=False),
+    ]
+    assert inputs_digest(agencies, DEFAULT_SCHEME) == PINNED_DIGEST
+
+
+def test_digest_refuses_what_compute_refuses():
+    for counts in ({"fees": {6: 1}}, {"fees": {2: -1}}):
+        agency = AgencyInput(code="a", group="g", has_service_window=True, public_counts=counts)
+        with pytest.raises(ValueError):
+            compute([agency], DEFAULT_SCHEME)
+        with pytest.raises(ValueError):
+            inputs_digest([agency], DEFAULT_SCHEME)
 
 
 def exact_sum_distribution(counts, points=(0, 1, 2, 3, 4)):
