@@ -2,10 +2,19 @@
 
 Why exact: official totals are rounded half-up to 2 decimals and ranks are taken on the
 rounded totals, so a float error of 1e-14 could move 87.125 to 87.12 and change a rank.
-Every official number is therefore computed with integers and `fractions.Fraction`
-(level points and weights are scaled to integers; means of means are summed over a
-common denominator) and rounded once, at the end. numpy does the bulk work: integer
-counts × points per agency and competition ranks. (pandas adds nothing here that numpy
+Every official number is therefore the exact rational number of DESIGN.md's formulas,
+rounded once, at the end.
+
+Why it is fast anyway: at 2,000 agencies, doing that in `fractions.Fraction` per agency cost
+about a second. Now numpy does the bulk work for every agency at once: integer counts ×
+integer-scaled level points give the sums per part exactly (int64), each part's mean is
+rounded to cents in integer arithmetic, and the weighted means of means, the bases and the
+totals are taken in floats, whose error (below 1e-14 relative) can only change a rounding to
+cents for a value next to a half cent. Those values, and the true ties such as 87.125, are
+"in doubt" (`_float_cents`), and only their agencies are computed again in Fractions
+(`_exact_official`) — a handful per cycle at province size, every agency of a tiny example
+in the worst case. The result is the same as the all-Fraction method, field by field; the
+tests hold it to that method, kept as their oracle. (pandas adds nothing here that numpy
 does not already do, so the package does not import it.)
 """
 from __future__ import annotations
@@ -185,8 +194,21 @@ def _text(value: Decimal | None) -> str | None:
 
 # --------------------------------------------------------------------------- numbers
 
+# Decimals already converted: ledger sums and assessment points repeat (0, 1, 3, 0.5, 50 …), and
+# Fraction(Decimal) is the slowest step of the preparation; equal Decimals ("1.5", "1.50") are one key.
+_EXACT: dict[Decimal, Fraction] = {}
+_EXACT_KEPT = 100_000
+
+
 def _exact(value: Any) -> Fraction:
     """A number from the scheme or an input, as an exact fraction (floats via their repr)."""
+    if type(value) is Decimal and value.is_finite():
+        fraction = _EXACT.get(value)
+        if fraction is None:
+            fraction = Fraction(value)
+            if len(_EXACT) < _EXACT_KEPT:
+                _EXACT[value] = fraction
+        return fraction
     if isinstance(value, bool):
         raise TypeError(f"not a number: {value!r}")
     if isinstance(value, (Fraction, int, Decimal)):
@@ -221,8 +243,27 @@ def _round_ratio(numerator: int, denominator: int, places: int = 2) -> Decimal:
     """numerator / denominator (denominator > 0) rounded half-up in integer arithmetic."""
     scaled = abs(numerator) * 10**places
     magnitude = (2 * scaled + denominator) // (2 * denominator)
+    if places == 2:
+        return _cents(-magnitude if numerator < 0 else magnitude)
     sign = "-" if numerator < 0 and magnitude else ""
     return Decimal(f"{sign}{magnitude}").scaleb(-places)
+
+
+# Decimals of whole cents already made: a scorecard set of 2,000 agencies has some 60,000 numbers of
+# 2 decimals but only a few thousand distinct ones, and a Decimal is immutable, so they are shared.
+_CENTS: dict[int, Decimal] = {}
+_CENTS_KEPT = 1_000_000  # every cent from −10,000.00 to 10,000.00; others are made each time
+
+
+def _cents(cents: int) -> Decimal:
+    """`cents` / 100 as a Decimal with 2 decimals ("-1.25", "0.00"), as `_round_ratio` spells it."""
+    value = _CENTS.get(cents)
+    if value is None:
+        magnitude = abs(cents)
+        value = Decimal(f"{'-' if cents < 0 else ''}{magnitude}").scaleb(-2)
+        if magnitude <= _CENTS_KEPT:
+            _CENTS[cents] = value
+    return value
 
 
 def _integer_scale(values: Sequence[Fraction]) -> tuple[list[int], int]:
@@ -301,85 +342,126 @@ def _parse_scheme(scheme: Mapping | None) -> _Scheme:
 
 # --------------------------------------------------------------------------- preparation
 
+_LEVEL_KEYS = frozenset(LEVELS)
+
+
+def _level_counts(agency: AgencyInput, code: Any, by_level: Mapping[int, int]) -> list[int]:
+    """The counts of levels 1..5 of one part, from a mapping of level -> count (levels in any spelling)."""
+    if by_level.keys() <= _LEVEL_KEYS:  # the common case, int levels: five look-ups in C
+        return [by_level.get(1, 0), by_level.get(2, 0), by_level.get(3, 0), by_level.get(4, 0), by_level.get(5, 0)]
+    counts = [0] * len(LEVELS)
+    for level, count in by_level.items():
+        level = int(level)
+        if level not in _LEVEL_KEYS:
+            raise ValueError(f"{agency.code}: level {level} of {code} is not 1..5")
+        counts[level - 1] += int(count)
+    return counts
+
+
+def _count_cells(agencies: Sequence[AgencyInput], attribute: str) -> tuple[list[int], list[Any], np.ndarray]:
+    """Every (agency, part) of the nested count mappings: agency rows, part keys, and (cells, 5) int64 counts.
+
+    Refuses levels outside 1..5 and negative counts, whatever the part.
+    """
+    rows: list[int] = []
+    keys: list[Any] = []
+    data: list[list[int]] = []
+    for row, agency in enumerate(agencies):
+        for code, by_level in getattr(agency, attribute).items():
+            rows.append(row)
+            keys.append(code)
+            data.append(_level_counts(agency, code, by_level))
+    counts = np.array(data, dtype=np.int64).reshape(-1, len(LEVELS))
+    if len(counts) and counts.min() < 0:
+        cell, level = np.argwhere(counts < 0)[0]
+        raise ValueError(f"{agencies[rows[cell]].code}: negative count for {keys[cell]} level {level + 1}")
+    return rows, keys, counts
+
+
 def _count_array(agencies: Sequence[AgencyInput], attribute: str, codes: Sequence[str],
                  keep: Sequence[bool]) -> np.ndarray:
-    """Fill an (agencies, codes, levels) integer array from the nested count mappings."""
+    """Fill an (agencies, codes, levels) integer array from the nested count mappings; rows not kept are zero."""
+    rows, keys, counts = _count_cells(agencies, attribute)
     index = {code: i for i, code in enumerate(codes)}
-    rows: list[int] = []
-    cols: list[int] = []
-    levels: list[int] = []
-    values: list[int] = []
-    for row, (agency, kept) in enumerate(zip(agencies, keep, strict=True)):
-        for code, by_level in getattr(agency, attribute).items():
-            if code not in index:
-                raise ValueError(f"{agency.code}: unknown {attribute} key {code!r}")
-            for level, count in by_level.items():
-                level, count = int(level), int(count)
-                if level not in LEVELS:
-                    raise ValueError(f"{agency.code}: level {level} of {code} is not 1..5")
-                if count < 0:
-                    raise ValueError(f"{agency.code}: negative count for {code} level {level}")
-                if kept and count:
-                    rows.append(row)
-                    cols.append(index[code])
-                    levels.append(level - 1)
-                    values.append(count)
+    unknown = next((i for i, key in enumerate(keys) if key not in index), None)
+    if unknown is not None:
+        raise ValueError(f"{agencies[rows[unknown]].code}: unknown {attribute} key {keys[unknown]!r}")
     array = np.zeros((len(agencies), len(codes), len(LEVELS)), dtype=np.int64)
-    np.add.at(array, (np.array(rows, dtype=np.intp), np.array(cols, dtype=np.intp),
-                      np.array(levels, dtype=np.intp)), np.array(values, dtype=np.int64))
+    np.add.at(array, (np.array(rows, dtype=np.intp), np.array([index[key] for key in keys], dtype=np.intp)), counts)
+    array[~np.array(keep, dtype=bool)] = 0
     return array
 
 
 @dataclass(frozen=True)
 class _Means:
-    """A component that is a weighted mean of means (public_survey, appraisal), computed exactly."""
+    """A component that is a weighted mean of means (public_survey, appraisal), per agency.
 
-    scores: list[Fraction | None]  # per agency; None = no rated part with a weight
+    `scores` holds it in floats (NaN = no rated part with a weight), accurate to a few units in
+    the last place; `exact(i)` gives agency i's as a Fraction, for the few agencies whose
+    rounding to 2 decimals the floats cannot decide (see `_compute`).
+    """
+
+    scores: np.ndarray  # (A,) float; NaN = no data
     rated_weight: np.ndarray  # (A,) float: Σ w over the rated parts, for the resampling
-    sums: list[list[int]]  # (A, P) Σ scaled level points · count
-    ns: list[list[int]]  # (A, P) ratings per part
+    sums: np.ndarray  # (A, P) Σ scaled level points · count (int64, or Python ints where int64 could overflow)
+    ns: np.ndarray  # (A, P) int64 ratings per part
     point_scale: int  # the level points were multiplied by this to make them integers
+    weights: tuple[int, ...]  # the part weights, scaled to integers
+
+    def exact(self, i: int) -> Fraction | None:
+        """Agency i's Σ w·mean / Σ w over its rated parts, exactly: the means meet over the lcm of their counts."""
+        rated = [(w, int(s), int(n)) for w, s, n in zip(self.weights, self.sums[i], self.ns[i], strict=True)
+                 if n and w]
+        total_weight = sum(w for w, _, _ in rated)
+        if not total_weight:
+            return None
+        common = math.lcm(*(n for _, _, n in rated))
+        numerator = sum(w * s * (common // n) for w, s, n in rated)
+        return Fraction(numerator, common * self.point_scale * total_weight)
+
+    def part_cents(self) -> np.ndarray:
+        """(A, P) every part's mean in whole cents, rounded half-up exactly in integers (−1 = not rated)."""
+        ns = self.ns
+        denominators = np.where(ns > 0, ns, 1) * self.point_scale
+        cents = (200 * self.sums + denominators) // (2 * denominators)  # sums ≥ 0: level points are ≥ 0
+        return np.where(ns > 0, cents, -1)
 
 
 def _weighted_means(counts: np.ndarray, level_points: Sequence[Fraction], weights: Sequence[Fraction]) -> _Means:
-    """Per agency Σ w·mean / Σ w over the rated parts, exactly.
+    """Per agency Σ w·mean / Σ w over the rated parts.
 
-    Level points and weights are scaled to integers (the scale cancels in the ratio), the
-    per-part sums of points are integer matrix products in numpy, and the means of different
-    counts meet over the least common multiple of those counts, in Python integers.
+    Level points and weights are scaled to integers (the scale cancels in the ratio) and the
+    per-part sums of points are integer matrix products, exact; the weighted mean of the
+    part means is then taken in floats, for every agency at once.
     """
     points, point_scale = _integer_scale(level_points)
     int_weights, weight_scale = _integer_scale(weights)
-    bound = int(counts.sum(axis=2).max(initial=0)) * max(points, default=0)
-    dtype = np.int64 if bound < 2**62 else object  # never let an int64 overflow
-    sums = (counts.astype(dtype) @ np.array(points, dtype=dtype)).tolist()
-    ns = counts.sum(axis=2).tolist()
-    scores: list[Fraction | None] = []
-    rated_weight = np.zeros(len(ns), dtype=float)
-    for row, (agency_sums, agency_ns) in enumerate(zip(sums, ns, strict=True)):
-        rated = [(w, s, n) for w, s, n in zip(int_weights, agency_sums, agency_ns, strict=True) if n and w]
-        total_weight = sum(w for w, _, _ in rated)
-        if not total_weight:
-            scores.append(None)
-            continue
-        common = math.lcm(*(n for _, _, n in rated))
-        numerator = sum(w * s * (common // n) for w, s, n in rated)
-        scores.append(Fraction(numerator, common * point_scale * total_weight))
-        rated_weight[row] = total_weight / weight_scale
-    return _Means(scores, rated_weight, sums, ns, point_scale)
+    ns = counts.sum(axis=2)
+    # Never let an int64 overflow: the sums, and 200 · sum + 2 · n · point_scale in `part_cents`.
+    bound = int(ns.max(initial=0)) * (200 * max(points, default=0) + 2 * point_scale)
+    dtype = np.int64 if bound < 2**62 else object
+    sums = counts.astype(dtype) @ np.array(points, dtype=dtype)
+    weight = np.array([float(w) for w in int_weights])
+    rated = (ns > 0) & (weight > 0)
+    total_weight = (rated * weight).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        means = np.where(rated, sums.astype(float) / (np.where(ns > 0, ns, 1) * point_scale), 0.0)
+        scores = np.where(total_weight > 0, (means * weight).sum(axis=1) / total_weight, np.nan)
+    return _Means(scores=scores, rated_weight=total_weight / weight_scale, sums=sums, ns=ns, point_scale=point_scale,
+                  weights=tuple(int_weights))
 
 
 @dataclass(frozen=True)
 class _Prepared:
-    """The inputs sorted by code, as integer count arrays and exact per-agency fractions."""
+    """The inputs sorted by code, as integer count arrays, float means and exact per-agency fractions."""
 
     agencies: tuple[AgencyInput, ...]
     scheme: _Scheme
     public_counts: np.ndarray  # (A, D, 5) int64; zero for agencies without a window
     appraisal_counts: np.ndarray  # (A, C, 5) int64
-    scores: dict[str, list[Fraction | None]]  # component -> exact score per agency (None = no data)
+    scores: dict[str, list[Fraction | None]]  # organizational, inspection -> exact score per agency (None = no data)
     reasons: dict[str, list[str | None]]  # component -> why it is left out (None = included)
-    means: dict[str, _Means]  # public_survey and appraisal: the exact weighted means and their parts
+    means: dict[str, _Means]  # public_survey and appraisal: the weighted means and their parts
     sample_sizes: dict[str, list[int]]  # component -> n shown on the scorecard (ratings, ballots, indicators, entries)
     bonus_booked: list[Fraction]
     deduction: list[Fraction]
@@ -406,18 +488,19 @@ def _prepare(agencies: Sequence[AgencyInput], scheme: Mapping | None) -> _Prepar
         maximum = _exact(agency.assessment_max)
         organizational.append(_HUNDRED * _exact(agency.assessment_points) / maximum if maximum else None)
     scores = {
-        PUBLIC_SURVEY: public.scores,
-        APPRAISAL: appraisal.scores,
         ORGANIZATIONAL: organizational,
         INSPECTION: [max(Fraction(0), _HUNDRED - _exact(a.inspection_deduction)) for a in ordered],
     }
     reasons: dict[str, list[str | None]] = {
         name: [None if score is not None else "no_data" for score in values] for name, values in scores.items()}
-    reasons[PUBLIC_SURVEY] = [reason if window else "no_window"
-                              for reason, window in zip(reasons[PUBLIC_SURVEY], windows, strict=True)]
+    reasons[APPRAISAL] = [None if rated else "no_data" for rated in np.isfinite(appraisal.scores).tolist()]
+    reasons[PUBLIC_SURVEY] = [("no_data" if not rated else None) if window else "no_window"
+                              for rated, window in zip(np.isfinite(public.scores).tolist(), windows, strict=True)]
+    public_n = np.array([int(a.public_n) for a in ordered], dtype=np.int64)
+    appraisal_n = np.array([int(a.appraisal_n) for a in ordered], dtype=np.int64)
     sample_sizes = {
-        PUBLIC_SURVEY: [int(a.public_n) or max(ns, default=0) for a, ns in zip(ordered, public.ns, strict=True)],
-        APPRAISAL: [int(a.appraisal_n) or sum(ns) for a, ns in zip(ordered, appraisal.ns, strict=True)],
+        PUBLIC_SURVEY: np.where(public_n != 0, public_n, public.ns.max(axis=1, initial=0)).tolist(),
+        APPRAISAL: np.where(appraisal_n != 0, appraisal_n, appraisal.ns.sum(axis=1)).tolist(),
         ORGANIZATIONAL: [int(a.assessment_n) for a in ordered],
         INSPECTION: [int(a.inspection_n) for a in ordered],
     }
@@ -473,48 +556,23 @@ def _group_ranks(values: np.ndarray, groups: Sequence[str]) -> np.ndarray:
 
 # --------------------------------------------------------------------------- compute
 
-def _parts(means: _Means, i: int, codes: Sequence[str], weights: Sequence[Decimal]) -> dict[str, Part]:
+def _decimal_cents(cents: np.ndarray) -> list:
+    """Nested lists of the Decimals of an integer array of cents (None where −1: not rated), each made once."""
+    distinct, inverse = np.unique(cents, return_inverse=True)
+    decimals = np.array([None if c < 0 else _cents(c) for c in distinct.tolist()] + [None], dtype=object)
+    return decimals[inverse.reshape(cents.shape)].tolist()
+
+
+def _parts(means: list, ns: list[int], codes: Sequence[str], weights: Sequence[Decimal]) -> dict[str, Part]:
     """The mean of every dimension or category, for the radar chart and the drill-down."""
-    return {
-        code: Part(mean=_round_ratio(total, n * means.point_scale) if n else None, n=n, weight=weight)
-        for code, total, n, weight in zip(codes, means.sums[i], means.ns[i], weights, strict=True)
-    }
+    return {code: Part(mean=mean, n=n, weight=weight)
+            for code, mean, n, weight in zip(codes, means, ns, weights, strict=True)}
 
 
 @functools.lru_cache(maxsize=256)
 def _weight_share(weight: Fraction, weight_sum: Fraction) -> Decimal:
     """W_c / ΣW rounded to 4 decimals: a handful of distinct values per computation, so computed once each."""
     return round_half_up(weight / weight_sum if weight_sum else Fraction(0), 4)
-
-
-def _components(prepared: _Prepared, i: int, weight_sum: Fraction) -> dict[str, Component]:
-    s = prepared.scheme
-    agency = prepared.agencies[i]
-    public, appraisal = prepared.means[PUBLIC_SURVEY], prepared.means[APPRAISAL]
-    ns = {name: sizes[i] for name, sizes in prepared.sample_sizes.items()}
-    parts = {
-        PUBLIC_SURVEY: _parts(public, i, s.dimensions, s.dimension_weights_shown) if agency.has_service_window else {},
-        APPRAISAL: _parts(appraisal, i, s.categories, s.category_weights_shown),
-    }
-    components = {}
-    for name in COMPONENT_ORDER:
-        reason = prepared.reasons[name][i]
-        score = prepared.scores[name][i] if reason is None else None
-        share = None
-        if reason is None:
-            share = _weight_share(s.weights[name], weight_sum)
-        components[name] = Component(
-            score=None if score is None else round_half_up(score),
-            weight=s.weights_shown[name],
-            weight_share=share,
-            n=ns[name],
-            included=reason is None,
-            reason=reason,
-            reason_label=REASONS[reason] if reason else None,
-            small_sample=reason is None and name in (PUBLIC_SURVEY, APPRAISAL) and ns[name] < s.min_sample,
-            parts=parts.get(name, {}),
-        )
-    return components
 
 
 def _rated_ranks(values: np.ndarray, groups: Sequence[str], rated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -561,42 +619,158 @@ def compute(agencies: Sequence[AgencyInput], scheme: Mapping | None) -> list[Sco
 
 
 
-def _compute(prepared: _Prepared) -> list[Scorecard]:
+# Rounding in floats is trusted only this far from a tie, relative to the number of cents (see `_float_cents`).
+_DOUBT = 1e-9
+
+
+def _float_cents(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whole cents of float `values` rounded half-up, and where the floats cannot decide the rounding.
+
+    The floats here come from exact integers and fractions through a dozen or so float
+    operations, each off by at most half a unit in the last place, so their relative error is
+    below 1e-14. Rounding to cents can only come out wrong for a value within that error of a
+    half cent; a value within _DOUBT (relative, and at least 1e-9 of a cent) of a half cent is
+    in doubt, and its agency is computed again exactly. Ties such as 87.125, common with few
+    ratings, are always in doubt, so ties away from zero come from the exact path.
+    """
+    scaled = values * 100.0
+    floor = np.floor(scaled)
+    fraction = scaled - floor
+    doubt = ~np.isfinite(scaled) | (np.abs(fraction - 0.5) <= _DOUBT * np.maximum(np.abs(scaled), 1.0))
+    cents = np.where(doubt, 0, floor + (fraction > 0.5)).astype(np.int64)
+    return cents, doubt
+
+
+def _exact_official(prepared: _Prepared, i: int) -> dict[str, Fraction | None]:
+    """Agency i's component scores, base and total as exact Fractions (DESIGN.md's formulas, verbatim)."""
     s = prepared.scheme
-    rows: list[dict[str, Any]] = []
-    for i, agency in enumerate(prepared.agencies):
-        included = [name for name in COMPONENT_ORDER if prepared.reasons[name][i] is None]
-        weight_sum = sum((s.weights[name] for name in included), Fraction(0))
-        weighted = sum((s.weights[name] * prepared.scores[name][i] for name in included), Fraction(0))
-        base = weighted / weight_sum if weight_sum else Fraction(0)
-        counted_bonus = min(prepared.bonus_booked[i], s.bonus_cap)
-        # Exact until here: the total is clamped and rounded from the unrounded base.
-        total = min(max(base + counted_bonus - prepared.deduction[i], Fraction(0)), _HUNDRED + s.bonus_cap)
-        rows.append({
-            "agency": agency.code,
-            "group": agency.group,
-            "components": _components(prepared, i, weight_sum),
-            "base": round_half_up(base),
-            "bonus": round_half_up(counted_bonus),
-            "bonus_booked": round_half_up(prepared.bonus_booked[i]),
-            "deduction": round_half_up(prepared.deduction[i]),
-            "veto": bool(agency.veto),
-            "total": round_half_up(total),
-        })
+    scores: dict[str, Fraction | None] = {
+        PUBLIC_SURVEY: prepared.means[PUBLIC_SURVEY].exact(i) if prepared.reasons[PUBLIC_SURVEY][i] is None else None,
+        APPRAISAL: prepared.means[APPRAISAL].exact(i) if prepared.reasons[APPRAISAL][i] is None else None,
+        ORGANIZATIONAL: prepared.scores[ORGANIZATIONAL][i],
+        INSPECTION: prepared.scores[INSPECTION][i],
+    }
+    included = [name for name in COMPONENT_ORDER if prepared.reasons[name][i] is None]
+    weight_sum = sum((s.weights[name] for name in included), Fraction(0))
+    weighted = sum((s.weights[name] * scores[name] for name in included), Fraction(0))
+    base = weighted / weight_sum if weight_sum else Fraction(0)
+    counted_bonus = min(prepared.bonus_booked[i], s.bonus_cap)
+    # Exact until here: the total is clamped and rounded from the unrounded base.
+    total = min(max(base + counted_bonus - prepared.deduction[i], Fraction(0)), _HUNDRED + s.bonus_cap)
+    return {**scores, "base": base, "total": total}
+
+
+def _compute(prepared: _Prepared) -> list[Scorecard]:
+    """The scorecards of every agency, with DESIGN.md's exact official numbers.
+
+    Vectorised: the weighted means of means, the bases and the totals are taken in floats for
+    every agency at once and rounded to cents, and only the agencies where some of those
+    roundings is in doubt (`_float_cents`) are computed again in exact Fractions. Part means,
+    organizational, inspection and the ledger numbers are rounded exactly in integers.
+    """
+    s = prepared.scheme
+    agencies = prepared.agencies
+    count = len(agencies)
+    public, appraisal = prepared.means[PUBLIC_SURVEY], prepared.means[APPRAISAL]
+    included = {name: np.array([reason is None for reason in prepared.reasons[name]], dtype=bool).reshape(count)
+                for name in COMPONENT_ORDER}
+    fixed = {name: np.array([0.0 if v is None else float(v) for v in prepared.scores[name]], dtype=float).reshape(count)
+             for name in (ORGANIZATIONAL, INSPECTION)}
+    floats = {PUBLIC_SURVEY: public.scores, APPRAISAL: appraisal.scores, **fixed}
+    weight_sum = np.zeros(count)
+    weighted = np.zeros(count)
+    for name in COMPONENT_ORDER:
+        weight = float(s.weights[name])
+        weight_sum += weight * included[name]
+        weighted += weight * np.where(included[name], floats[name], 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        base = np.where(weight_sum > 0, weighted / np.where(weight_sum > 0, weight_sum, 1.0), 0.0)
+    counted_bonus = [min(b, s.bonus_cap) for b in prepared.bonus_booked]
+    total = np.clip(base + np.array([float(b) for b in counted_bonus], dtype=float).reshape(count)
+                    - np.array([float(p) for p in prepared.deduction], dtype=float).reshape(count),
+                    0.0, float(_HUNDRED + s.bonus_cap))
+    cents, doubt = {}, np.zeros(count, dtype=bool)
+    for name, values in (("base", base), ("total", total), (PUBLIC_SURVEY, public.scores),
+                         (APPRAISAL, appraisal.scores)):
+        cents[name], in_doubt = _float_cents(values)
+        doubt |= in_doubt & included.get(name, True)
+    cents = {name: values.tolist() for name, values in cents.items()}
+    for i in np.flatnonzero(doubt).tolist():
+        for name, value in _exact_official(prepared, i).items():
+            if name in cents and value is not None:
+                cents[name][i] = _cents_of(value)
+
+    part_cents = {PUBLIC_SURVEY: _decimal_cents(public.part_cents()),
+                  APPRAISAL: _decimal_cents(appraisal.part_cents())}
+    part_ns = {PUBLIC_SURVEY: public.ns.tolist(), APPRAISAL: appraisal.ns.tolist()}
+    shown = {PUBLIC_SURVEY: (s.dimensions, s.dimension_weights_shown),
+             APPRAISAL: (s.categories, s.category_weights_shown)}
+    shares_of: dict[tuple[bool, ...], list[Decimal | None]] = {}  # included components -> their weight shares
+    included_rows = list(zip(*(included[name].tolist() for name in COMPONENT_ORDER), strict=True))
 
     # Ranks on the rounded totals, as integer cents: exact, and ties are true ties. Only rated
     # agencies take a rank, and N (the count behind warn_bottom) counts them alone.
-    cents = np.array([[int(row["total"].scaleb(2)) for row in rows]], dtype=np.int64)
-    overall, in_group = _rated_ranks(cents, [a.group for a in prepared.agencies], prepared.rated)
+    totals = np.array([cents["total"]], dtype=np.int64).reshape(1, count)
+    overall, in_group = _rated_ranks(totals, [a.group for a in agencies], prepared.rated)
     rated_count = int(prepared.rated.sum())
     cards = []
-    for row, rank, group_rank, rated in zip(rows, overall[0].tolist(), in_group[0].tolist(),
-                                            prepared.rated.tolist(), strict=True):
+    for i, (agency, rank, group_rank, rated) in enumerate(zip(agencies, overall[0].tolist(), in_group[0].tolist(),
+                                                              prepared.rated.tolist(), strict=True)):
+        pattern = included_rows[i]
+        shares = shares_of.get(pattern)
+        if shares is None:
+            weight_sum = sum((s.weights[name] for name, ok in zip(COMPONENT_ORDER, pattern, strict=True) if ok),
+                             Fraction(0))
+            shares = shares_of[pattern] = [_weight_share(s.weights[name], weight_sum) if ok else None
+                                           for name, ok in zip(COMPONENT_ORDER, pattern, strict=True)]
+        components = {}
+        for name, ok, share in zip(COMPONENT_ORDER, pattern, shares, strict=True):
+            reason = prepared.reasons[name][i]
+            n = prepared.sample_sizes[name][i]
+            if name in part_cents:
+                score = _cents(cents[name][i]) if ok else None
+                codes, weights = shown[name]
+                parts = (_parts(part_cents[name][i], part_ns[name][i], codes, weights)
+                         if name == APPRAISAL or agency.has_service_window else {})
+            else:
+                score = _cents(_cents_of(prepared.scores[name][i])) if ok else None
+                parts = {}
+            components[name] = Component(
+                score=score,
+                weight=s.weights_shown[name],
+                weight_share=share,
+                n=n,
+                included=ok,
+                reason=reason,
+                reason_label=REASONS[reason] if reason else None,
+                small_sample=ok and name in part_cents and n < s.min_sample,
+                parts=parts,
+            )
         rank, group_rank = (rank, group_rank) if rated else (None, None)
-        cards.append(Scorecard(**row, rank_overall=rank, rank_in_group=group_rank, rated=rated,
-                               outcome=_outcome(row["veto"], rank, group_rank, rated_count, s)))
+        veto = bool(agency.veto)
+        cards.append(Scorecard(
+            agency=agency.code,
+            group=agency.group,
+            components=components,
+            base=_cents(cents["base"][i]),
+            bonus=_cents(_cents_of(counted_bonus[i])),
+            bonus_booked=_cents(_cents_of(prepared.bonus_booked[i])),
+            deduction=_cents(_cents_of(prepared.deduction[i])),
+            veto=veto,
+            total=_cents(cents["total"][i]),
+            rank_overall=rank,
+            rank_in_group=group_rank,
+            outcome=_outcome(veto, rank, group_rank, rated_count, s),
+            rated=rated,
+        ))
     cards.sort(key=_card_order)
     return cards
+
+
+def _cents_of(value: Fraction) -> int:
+    """`value` in whole cents, rounded half-up (ties away from zero), exactly."""
+    magnitude = (200 * abs(value.numerator) + value.denominator) // (2 * value.denominator)
+    return -magnitude if value.numerator < 0 else magnitude
 
 
 def _card_order(card: Scorecard) -> tuple:

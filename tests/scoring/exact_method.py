@@ -1,0 +1,601 @@
+"""The exact method before the vectorised core, kept verbatim: the oracle of test_method_fast.py.
+
+Every official number here is computed with Fractions per agency and rounded once. It is the
+reference the fast core (`scoring.method.core`) must match field by field; it is not used by
+the application. Only the imports were changed (the defaults come from scoring.method.defaults).
+"""
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from scoring.method.defaults import DEFAULT_SCHEME
+
+# Part of every inputs digest: a change to this module's arithmetic must change the digest,
+# so that an old snapshot is never claimed to be reproduced by a different method.
+# 2: the 95% intervals draw large, near-normal cells from the normal limit of their mean.
+# 3: the intervals draw the sum of an exactly redrawn cell from its exact distribution (one
+#    uniform per cell and draw) instead of redrawing its counts: the same distribution, other
+#    random numbers, so the interval bounds of a snapshot may move by their Monte Carlo error.
+# 4: only rated agencies take a rank and count in N; the others are `unrated` with null ranks.
+METHOD_VERSION = "4"
+
+LEVELS = (1, 2, 3, 4, 5)
+PUBLIC_SURVEY, APPRAISAL, ORGANIZATIONAL, INSPECTION = "public_survey", "appraisal", "organizational", "inspection"
+COMPONENT_ORDER = (PUBLIC_SURVEY, APPRAISAL, ORGANIZATIONAL, INSPECTION)
+
+WARNED, COMMENDED, NONE, UNRATED = "warned", "commended", "none", "unrated"
+# The components that are evidence about an agency: with none of them it is not rated (DESIGN.md
+# "Rated agencies only"); the inspection component's default 100 says nothing about good conduct.
+RATING_COMPONENTS = (PUBLIC_SURVEY, APPRAISAL, ORGANIZATIONAL)
+# Why a component was left out of the base: machine code -> Chinese label shown on the scorecard.
+REASONS: dict[str, str] = {"no_window": "无服务窗口", "no_data": "暂无数据"}
+
+_HUNDRED = Fraction(100)
+
+
+@dataclass(frozen=True)
+class AgencyInput:
+    """Everything the method needs about one agency, already aggregated by the callers.
+
+    Counts, not rows: the recompute reads rollups (DESIGN.md "Fast"), and the 95% intervals
+    resample from the per-level counts. Ledger sums are net of reversals, so a reversed
+    entry and no entry are the same input. Numbers may be Decimal, int, float or numeric
+    strings; they are converted exactly (a float through its shortest repr).
+    """
+
+    code: str
+    group: str
+    has_service_window: bool
+    # dimension code -> level (1..5) -> number of valid ratings at that level
+    public_counts: Mapping[str, Mapping[int, int]] = field(default_factory=dict)
+    public_n: int = 0  # valid responses that rated this agency; 0 = take the largest dimension count
+    # evaluator category -> level -> number of ballots rating this agency at that level
+    appraisal_counts: Mapping[str, Mapping[int, int]] = field(default_factory=dict)
+    appraisal_n: int = 0  # ballots that rated this agency; 0 = take the sum of the counts
+    assessment_points: Decimal | None = None  # Σ points over assessed indicators (latest revisions)
+    assessment_max: Decimal | None = None  # Σ max_points over those same indicators
+    assessment_n: int = 0  # indicators assessed
+    inspection_deduction: Decimal = Decimal(0)  # D ≥ 0: net inspection points, as a deduction
+    inspection_n: int = 0  # inspection entries counted
+    bonus: Decimal = Decimal(0)  # B: net sum of bonus entries
+    deduction: Decimal = Decimal(0)  # P: net sum of deduction entries
+    veto: bool = False  # a live (unreversed) 一票否决 entry exists
+
+
+@dataclass(frozen=True)
+class Part:
+    """One dimension (public_survey) or evaluator category (appraisal) of a component.
+
+    Kept so the dashboard can draw the eight-dimension radar and drill down from a
+    component to the means that make it. `mean` is None when nobody rated it.
+    """
+
+    mean: Decimal | None
+    n: int
+    weight: Decimal
+
+
+@dataclass(frozen=True)
+class Component:
+    """One of the four components of an agency's base score, with why it counts or not.
+
+    `weight` is the scheme weight W_c; `weight_share` is W_c / ΣW over the included
+    components (4 decimals), None when the component is left out; `reason` is a machine
+    code from REASONS and `reason_label` its Chinese text. `small_sample` flags an
+    included public_survey or appraisal component with n < min_sample.
+    """
+
+    score: Decimal | None
+    weight: Decimal
+    weight_share: Decimal | None
+    n: int
+    included: bool
+    reason: str | None = None
+    reason_label: str | None = None
+    small_sample: bool = False
+    parts: Mapping[str, Part] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "score": _text(self.score),
+            "weight": _text(self.weight),
+            "weight_share": _text(self.weight_share),
+            "n": self.n,
+            "included": self.included,
+            "reason": self.reason,
+            "reason_label": self.reason_label,
+            "small_sample": self.small_sample,
+            "parts": {code: {"mean": _text(p.mean), "n": p.n, "weight": _text(p.weight)}
+                      for code, p in self.parts.items()},
+        }
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """The result for one agency: components, total, ranks, outcome and 95% intervals.
+
+    Money-like numbers are Decimals rounded half-up: scores, base, bonus, deduction and
+    totals to 2 decimals, weight shares to 4; `to_dict()` writes every Decimal as a
+    string ("87.13"), as the API does. `bonus` is the counted bonus min(B, bonus_cap),
+    `bonus_booked` the net bonus B in the ledger. The interval fields stay None until
+    `with_intervals`; `rank_low` is the best (smallest) rank of the interval and
+    `rank_high` the worst. An agency that is not `rated` (no public_survey, appraisal or
+    organizational data) has no ranks and no rank intervals (None) and the outcome `unrated`.
+    """
+
+    agency: str
+    group: str
+    components: Mapping[str, Component]
+    base: Decimal
+    bonus: Decimal
+    bonus_booked: Decimal
+    deduction: Decimal
+    veto: bool
+    total: Decimal
+    rank_overall: int | None
+    rank_in_group: int | None
+    outcome: str
+    rated: bool = True
+    total_low: Decimal | None = None
+    total_high: Decimal | None = None
+    rank_low: int | None = None
+    rank_high: int | None = None
+    rank_in_group_low: int | None = None
+    rank_in_group_high: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "agency": self.agency,
+            "group": self.group,
+            "components": {name: component.to_dict() for name, component in self.components.items()},
+            "base": _text(self.base),
+            "bonus": _text(self.bonus),
+            "bonus_booked": _text(self.bonus_booked),
+            "deduction": _text(self.deduction),
+            "veto": self.veto,
+            "total": _text(self.total),
+            "rank_overall": self.rank_overall,
+            "rank_in_group": self.rank_in_group,
+            "outcome": self.outcome,
+            "rated": self.rated,
+            "total_low": _text(self.total_low),
+            "total_high": _text(self.total_high),
+            "rank_low": self.rank_low,
+            "rank_high": self.rank_high,
+            "rank_in_group_low": self.rank_in_group_low,
+            "rank_in_group_high": self.rank_in_group_high,
+        }
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+# --------------------------------------------------------------------------- numbers
+
+def _exact(value: Any) -> Fraction:
+    """A number from the scheme or an input, as an exact fraction (floats via their repr)."""
+    if isinstance(value, bool):
+        raise TypeError(f"not a number: {value!r}")
+    if isinstance(value, (Fraction, int, Decimal)):
+        return Fraction(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"not a finite number: {value!r}")
+        return Fraction(repr(value))
+    if isinstance(value, str):
+        return Fraction(Decimal(value.strip()))
+    raise TypeError(f"not a number: {value!r}")
+
+
+def round_half_up(value: Any, places: int = 2) -> Decimal:
+    """`value` rounded half-up (ties away from zero) to `places` decimals, as a Decimal.
+
+    Fractions are rounded exactly; a float is taken at its shortest repr (0.145 -> 0.15),
+    which is the number a person typed, not its binary neighbour.
+    """
+    if not isinstance(value, Fraction):
+        if isinstance(value, float):
+            value = Decimal(repr(value))
+        elif not isinstance(value, Decimal):
+            value = Decimal(value) if isinstance(value, int) else Decimal(str(value).strip())
+        with localcontext() as ctx:
+            ctx.prec = max(60, len(value.as_tuple().digits) + places + 2)
+            return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return _round_ratio(value.numerator, value.denominator, places)
+
+
+def _round_ratio(numerator: int, denominator: int, places: int = 2) -> Decimal:
+    """numerator / denominator (denominator > 0) rounded half-up in integer arithmetic."""
+    scaled = abs(numerator) * 10**places
+    magnitude = (2 * scaled + denominator) // (2 * denominator)
+    sign = "-" if numerator < 0 and magnitude else ""
+    return Decimal(f"{sign}{magnitude}").scaleb(-places)
+
+
+def _integer_scale(values: Sequence[Fraction]) -> tuple[list[int], int]:
+    """Integers proportional to `values` and the common denominator they were scaled by."""
+    denominator = math.lcm(*(v.denominator for v in values)) if values else 1
+    return [int(v * denominator) for v in values], denominator
+
+
+def _decimal(value: Fraction) -> Decimal:
+    """A scheme number back as a Decimal, for display (scheme numbers are decimals, so exact)."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+# --------------------------------------------------------------------------- scheme
+
+@dataclass(frozen=True)
+class _Scheme:
+    level_points: tuple[Fraction, ...]  # points of levels 1..5
+    dimensions: tuple[str, ...]
+    dimension_weights: tuple[Fraction, ...]
+    categories: tuple[str, ...]
+    category_weights: tuple[Fraction, ...]
+    weights: dict[str, Fraction]
+    dimension_weights_shown: tuple[Decimal, ...]  # the same weights as Decimals, for the scorecards
+    category_weights_shown: tuple[Decimal, ...]
+    weights_shown: dict[str, Decimal]
+    bonus_cap: Fraction
+    warn_bottom: int
+    commend_group_top: int
+    commend_overall_top: int
+    min_sample: int
+    canonical: dict[str, Any]
+
+
+def _merged_scheme(scheme: Mapping | None) -> dict[str, Any]:
+    """The scheme over DESIGN.md's defaults: missing keys (and missing sub-keys) take the default."""
+    merged: dict[str, Any] = {}
+    scheme = scheme or {}
+    for key, default in DEFAULT_SCHEME.items():
+        given = scheme.get(key, default)
+        if isinstance(default, dict):
+            given = {**default, **{str(k): v for k, v in (given or {}).items()}}
+        merged[key] = given
+    return merged
+
+
+def _parse_scheme(scheme: Mapping | None) -> _Scheme:
+    merged = _merged_scheme(scheme)
+    maps = {key: {k: _exact(v) for k, v in value.items()} for key, value in merged.items() if isinstance(value, dict)}
+    numbers = {key: _exact(value) for key, value in merged.items() if not isinstance(value, dict)}
+    if any(v < 0 for m in maps.values() for v in m.values()) or any(v < 0 for v in numbers.values()):
+        raise ValueError("scheme: every weight, point and number must be ≥ 0")
+    weights = {name: maps["weights"][name] for name in COMPONENT_ORDER}
+    dimension_weights, category_weights = maps["dimension_weights"], maps["category_weights"]
+    return _Scheme(
+        level_points=tuple(maps["level_points"][str(level)] for level in LEVELS),
+        dimensions=tuple(dimension_weights),
+        dimension_weights=tuple(dimension_weights.values()),
+        categories=tuple(category_weights),
+        category_weights=tuple(category_weights.values()),
+        weights=weights,
+        dimension_weights_shown=tuple(_decimal(w) for w in dimension_weights.values()),
+        category_weights_shown=tuple(_decimal(w) for w in category_weights.values()),
+        weights_shown={name: _decimal(w) for name, w in weights.items()},
+        bonus_cap=numbers["bonus_cap"],
+        warn_bottom=int(numbers["warn_bottom"]),
+        commend_group_top=int(numbers["commend_group_top"]),
+        commend_overall_top=int(numbers["commend_overall_top"]),
+        min_sample=int(numbers["min_sample"]),
+        canonical={**{key: str(v) for key, v in numbers.items()},
+                   **{key: {k: str(v) for k, v in sorted(m.items())} for key, m in maps.items()}},
+    )
+
+
+# --------------------------------------------------------------------------- preparation
+
+def _count_array(agencies: Sequence[AgencyInput], attribute: str, codes: Sequence[str],
+                 keep: Sequence[bool]) -> np.ndarray:
+    """Fill an (agencies, codes, levels) integer array from the nested count mappings."""
+    index = {code: i for i, code in enumerate(codes)}
+    rows: list[int] = []
+    cols: list[int] = []
+    levels: list[int] = []
+    values: list[int] = []
+    for row, (agency, kept) in enumerate(zip(agencies, keep, strict=True)):
+        for code, by_level in getattr(agency, attribute).items():
+            if code not in index:
+                raise ValueError(f"{agency.code}: unknown {attribute} key {code!r}")
+            for level, count in by_level.items():
+                level, count = int(level), int(count)
+                if level not in LEVELS:
+                    raise ValueError(f"{agency.code}: level {level} of {code} is not 1..5")
+                if count < 0:
+                    raise ValueError(f"{agency.code}: negative count for {code} level {level}")
+                if kept and count:
+                    rows.append(row)
+                    cols.append(index[code])
+                    levels.append(level - 1)
+                    values.append(count)
+    array = np.zeros((len(agencies), len(codes), len(LEVELS)), dtype=np.int64)
+    np.add.at(array, (np.array(rows, dtype=np.intp), np.array(cols, dtype=np.intp),
+                      np.array(levels, dtype=np.intp)), np.array(values, dtype=np.int64))
+    return array
+
+
+@dataclass(frozen=True)
+class _Means:
+    """A component that is a weighted mean of means (public_survey, appraisal), computed exactly."""
+
+    scores: list[Fraction | None]  # per agency; None = no rated part with a weight
+    rated_weight: np.ndarray  # (A,) float: Σ w over the rated parts, for the resampling
+    sums: list[list[int]]  # (A, P) Σ scaled level points · count
+    ns: list[list[int]]  # (A, P) ratings per part
+    point_scale: int  # the level points were multiplied by this to make them integers
+
+
+def _weighted_means(counts: np.ndarray, level_points: Sequence[Fraction], weights: Sequence[Fraction]) -> _Means:
+    """Per agency Σ w·mean / Σ w over the rated parts, exactly.
+
+    Level points and weights are scaled to integers (the scale cancels in the ratio), the
+    per-part sums of points are integer matrix products in numpy, and the means of different
+    counts meet over the least common multiple of those counts, in Python integers.
+    """
+    points, point_scale = _integer_scale(level_points)
+    int_weights, weight_scale = _integer_scale(weights)
+    bound = int(counts.sum(axis=2).max(initial=0)) * max(points, default=0)
+    dtype = np.int64 if bound < 2**62 else object  # never let an int64 overflow
+    sums = (counts.astype(dtype) @ np.array(points, dtype=dtype)).tolist()
+    ns = counts.sum(axis=2).tolist()
+    scores: list[Fraction | None] = []
+    rated_weight = np.zeros(len(ns), dtype=float)
+    for row, (agency_sums, agency_ns) in enumerate(zip(sums, ns, strict=True)):
+        rated = [(w, s, n) for w, s, n in zip(int_weights, agency_sums, agency_ns, strict=True) if n and w]
+        total_weight = sum(w for w, _, _ in rated)
+        if not total_weight:
+            scores.append(None)
+            continue
+        common = math.lcm(*(n for _, _, n in rated))
+        numerator = sum(w * s * (common // n) for w, s, n in rated)
+        scores.append(Fraction(numerator, common * point_scale * total_weight))
+        rated_weight[row] = total_weight / weight_scale
+    return _Means(scores, rated_weight, sums, ns, point_scale)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """The inputs sorted by code, as integer count arrays and exact per-agency fractions."""
+
+    agencies: tuple[AgencyInput, ...]
+    scheme: _Scheme
+    public_counts: np.ndarray  # (A, D, 5) int64; zero for agencies without a window
+    appraisal_counts: np.ndarray  # (A, C, 5) int64
+    scores: dict[str, list[Fraction | None]]  # component -> exact score per agency (None = no data)
+    reasons: dict[str, list[str | None]]  # component -> why it is left out (None = included)
+    means: dict[str, _Means]  # public_survey and appraisal: the exact weighted means and their parts
+    sample_sizes: dict[str, list[int]]  # component -> n shown on the scorecard (ratings, ballots, indicators, entries)
+    bonus_booked: list[Fraction]
+    deduction: list[Fraction]
+    rated: np.ndarray  # (A,) bool: at least one of RATING_COMPONENTS has data (is included)
+
+
+def _prepare(agencies: Sequence[AgencyInput], scheme: Mapping | None) -> _Prepared:
+    parsed = _parse_scheme(scheme)
+    ordered = tuple(sorted(agencies, key=lambda a: a.code))
+    codes = [a.code for a in ordered]
+    if len(set(codes)) != len(codes):
+        duplicated = sorted({c for c in codes if codes.count(c) > 1})
+        raise ValueError(f"duplicate agency codes: {', '.join(duplicated)}")
+    windows = [bool(a.has_service_window) for a in ordered]
+    public_counts = _count_array(ordered, "public_counts", parsed.dimensions, windows)
+    appraisal_counts = _count_array(ordered, "appraisal_counts", parsed.categories, [True] * len(ordered))
+    public = _weighted_means(public_counts, parsed.level_points, parsed.dimension_weights)
+    appraisal = _weighted_means(appraisal_counts, parsed.level_points, parsed.category_weights)
+    organizational: list[Fraction | None] = []
+    for agency in ordered:
+        if agency.assessment_points is None or agency.assessment_max is None:
+            organizational.append(None)
+            continue
+        maximum = _exact(agency.assessment_max)
+        organizational.append(_HUNDRED * _exact(agency.assessment_points) / maximum if maximum else None)
+    scores = {
+        PUBLIC_SURVEY: public.scores,
+        APPRAISAL: appraisal.scores,
+        ORGANIZATIONAL: organizational,
+        INSPECTION: [max(Fraction(0), _HUNDRED - _exact(a.inspection_deduction)) for a in ordered],
+    }
+    reasons: dict[str, list[str | None]] = {
+        name: [None if score is not None else "no_data" for score in values] for name, values in scores.items()}
+    reasons[PUBLIC_SURVEY] = [reason if window else "no_window"
+                              for reason, window in zip(reasons[PUBLIC_SURVEY], windows, strict=True)]
+    sample_sizes = {
+        PUBLIC_SURVEY: [int(a.public_n) or max(ns, default=0) for a, ns in zip(ordered, public.ns, strict=True)],
+        APPRAISAL: [int(a.appraisal_n) or sum(ns) for a, ns in zip(ordered, appraisal.ns, strict=True)],
+        ORGANIZATIONAL: [int(a.assessment_n) for a in ordered],
+        INSPECTION: [int(a.inspection_n) for a in ordered],
+    }
+    return _Prepared(
+        agencies=ordered,
+        scheme=parsed,
+        public_counts=public_counts,
+        appraisal_counts=appraisal_counts,
+        scores=scores,
+        reasons=reasons,
+        means={PUBLIC_SURVEY: public, APPRAISAL: appraisal},
+        sample_sizes=sample_sizes,
+        bonus_booked=[_exact(a.bonus) for a in ordered],
+        deduction=[_exact(a.deduction) for a in ordered],
+        rated=np.array([any(reasons[name][i] is None for name in RATING_COMPONENTS) for i in range(len(ordered))],
+                       dtype=bool),
+    )
+
+
+# --------------------------------------------------------------------------- ranks
+
+def _competition_ranks(values: np.ndarray) -> np.ndarray:
+    """Competition ranks (1, 2, 2, 4), highest value first, along the last axis of a 2-D array.
+
+    Vectorised over rows so that the resampled totals (draws × agencies) rank in one pass.
+    The sort need not be stable: tied values share the rank of the first of their run,
+    whatever their order within it (and the unstable sort is ~4× faster on draws × agencies).
+    """
+    if values.shape[-1] == 0:
+        return np.zeros(values.shape, dtype=np.int64)
+    order = np.argsort(-values, axis=-1)
+    ordered = np.take_along_axis(values, order, axis=-1)
+    positions = np.broadcast_to(np.arange(values.shape[-1]), values.shape)
+    starts_tie = np.ones(values.shape, dtype=bool)
+    starts_tie[..., 1:] = ordered[..., 1:] != ordered[..., :-1]
+    rank_in_order = np.maximum.accumulate(np.where(starts_tie, positions, 0), axis=-1) + 1
+    ranks = np.empty(values.shape, dtype=np.int64)
+    np.put_along_axis(ranks, order, rank_in_order, axis=-1)
+    return ranks
+
+
+def _group_ranks(values: np.ndarray, groups: Sequence[str]) -> np.ndarray:
+    """Competition ranks within each group (columns of `values` sharing a group code)."""
+    ranks = np.zeros(values.shape, dtype=np.int64)
+    if not len(groups):
+        return ranks
+    _, membership = np.unique(np.array(groups, dtype=str), return_inverse=True)
+    for group in range(membership.max() + 1):
+        columns = np.flatnonzero(membership == group)
+        ranks[..., columns] = _competition_ranks(values[..., columns])
+    return ranks
+
+
+# --------------------------------------------------------------------------- compute
+
+def _parts(means: _Means, i: int, codes: Sequence[str], weights: Sequence[Decimal]) -> dict[str, Part]:
+    """The mean of every dimension or category, for the radar chart and the drill-down."""
+    return {
+        code: Part(mean=_round_ratio(total, n * means.point_scale) if n else None, n=n, weight=weight)
+        for code, total, n, weight in zip(codes, means.sums[i], means.ns[i], weights, strict=True)
+    }
+
+
+@functools.lru_cache(maxsize=256)
+def _weight_share(weight: Fraction, weight_sum: Fraction) -> Decimal:
+    """W_c / ΣW rounded to 4 decimals: a handful of distinct values per computation, so computed once each."""
+    return round_half_up(weight / weight_sum if weight_sum else Fraction(0), 4)
+
+
+def _components(prepared: _Prepared, i: int, weight_sum: Fraction) -> dict[str, Component]:
+    s = prepared.scheme
+    agency = prepared.agencies[i]
+    public, appraisal = prepared.means[PUBLIC_SURVEY], prepared.means[APPRAISAL]
+    ns = {name: sizes[i] for name, sizes in prepared.sample_sizes.items()}
+    parts = {
+        PUBLIC_SURVEY: _parts(public, i, s.dimensions, s.dimension_weights_shown) if agency.has_service_window else {},
+        APPRAISAL: _parts(appraisal, i, s.categories, s.category_weights_shown),
+    }
+    components = {}
+    for name in COMPONENT_ORDER:
+        reason = prepared.reasons[name][i]
+        score = prepared.scores[name][i] if reason is None else None
+        share = None
+        if reason is None:
+            share = _weight_share(s.weights[name], weight_sum)
+        components[name] = Component(
+            score=None if score is None else round_half_up(score),
+            weight=s.weights_shown[name],
+            weight_share=share,
+            n=ns[name],
+            included=reason is None,
+            reason=reason,
+            reason_label=REASONS[reason] if reason else None,
+            small_sample=reason is None and name in (PUBLIC_SURVEY, APPRAISAL) and ns[name] < s.min_sample,
+            parts=parts.get(name, {}),
+        )
+    return components
+
+
+def _rated_ranks(values: np.ndarray, groups: Sequence[str], rated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Overall and in-group competition ranks along the last axis, among the rated columns only.
+
+    Unrated columns get rank 0 (no rank): they neither take a place nor push a rated agency down.
+    """
+    overall = np.zeros(values.shape, dtype=np.int64)
+    in_group = np.zeros(values.shape, dtype=np.int64)
+    columns = np.flatnonzero(rated)
+    if len(columns):
+        subset = values[..., columns]
+        overall[..., columns] = _competition_ranks(subset)
+        in_group[..., columns] = _group_ranks(subset, [groups[c] for c in columns])
+    return overall, in_group
+
+
+def _outcome(veto: bool, rank: int | None, group_rank: int | None, count: int, s: _Scheme) -> str:
+    """The outcome of one agency; `count` is N, the number of rated agencies, and rank None means unrated.
+
+    A veto (一票否决) is warned whether or not the agency is rated: it is the office's finding of a
+    serious incident, not a place in the ranking, and it bars commendation.
+    """
+    if veto:
+        return WARNED
+    if rank is None or group_rank is None:
+        return UNRATED
+    # Warned first: a bottom rank bars commendation even at the top of a group.
+    if rank > count - s.warn_bottom:
+        return WARNED
+    if group_rank <= s.commend_group_top or rank <= s.commend_overall_top:
+        return COMMENDED
+    return NONE
+
+
+def compute(agencies: Sequence[AgencyInput], scheme: Mapping | None) -> list[Scorecard]:
+    """Score, rank and judge every agency of one computation (one cycle and period).
+
+    Returns the scorecards ordered by overall rank (unrated agencies last), then code; the result depends only
+    on the set of inputs, not on their order. Raises ValueError for duplicate codes,
+    unknown dimension or category codes, levels outside 1..5 and negative counts.
+    """
+    return _compute(_prepare(agencies, scheme))
+
+
+
+def _compute(prepared: _Prepared) -> list[Scorecard]:
+    s = prepared.scheme
+    rows: list[dict[str, Any]] = []
+    for i, agency in enumerate(prepared.agencies):
+        included = [name for name in COMPONENT_ORDER if prepared.reasons[name][i] is None]
+        weight_sum = sum((s.weights[name] for name in included), Fraction(0))
+        weighted = sum((s.weights[name] * prepared.scores[name][i] for name in included), Fraction(0))
+        base = weighted / weight_sum if weight_sum else Fraction(0)
+        counted_bonus = min(prepared.bonus_booked[i], s.bonus_cap)
+        # Exact until here: the total is clamped and rounded from the unrounded base.
+        total = min(max(base + counted_bonus - prepared.deduction[i], Fraction(0)), _HUNDRED + s.bonus_cap)
+        rows.append({
+            "agency": agency.code,
+            "group": agency.group,
+            "components": _components(prepared, i, weight_sum),
+            "base": round_half_up(base),
+            "bonus": round_half_up(counted_bonus),
+            "bonus_booked": round_half_up(prepared.bonus_booked[i]),
+            "deduction": round_half_up(prepared.deduction[i]),
+            "veto": bool(agency.veto),
+            "total": round_half_up(total),
+        })
+
+    # Ranks on the rounded totals, as integer cents: exact, and ties are true ties. Only rated
+    # agencies take a rank, and N (the count behind warn_bottom) counts them alone.
+    cents = np.array([[int(row["total"].scaleb(2)) for row in rows]], dtype=np.int64)
+    overall, in_group = _rated_ranks(cents, [a.group for a in prepared.agencies], prepared.rated)
+    rated_count = int(prepared.rated.sum())
+    cards = []
+    for row, rank, group_rank, rated in zip(rows, overall[0].tolist(), in_group[0].tolist(),
+                                            prepared.rated.tolist(), strict=True):
+        rank, group_rank = (rank, group_rank) if rated else (None, None)
+        cards.append(Scorecard(**row, rank_overall=rank, rank_in_group=group_rank, rated=rated,
+                               outcome=_outcome(row["veto"], rank, group_rank, rated_count, s)))
+    cards.sort(key=_card_order)
+    return cards
+
+
+def _card_order(card: Scorecard) -> tuple:
+    """Rated agencies by overall rank, then the unrated ones; code breaks ties."""
+    return (card.rank_overall is None, card.rank_overall or 0, card.agency)
+
