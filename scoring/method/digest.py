@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import LEVELS, METHOD_VERSION, AgencyInput, _exact, _parse_scheme
+from .core import LEVELS, METHOD_VERSION, AgencyInput, _count_cells, _exact, _parse_scheme
 
 # The layout of the byte stream below; part of the hash, so that a change of layout changes every digest.
 _LAYOUT = b"conducteval-inputs-digest/2"
@@ -43,40 +43,13 @@ def _optional_number(value: Any) -> str | None:
     return None if value is None else _canonical_number(value)
 
 
-_LEVEL_KEYS = frozenset(LEVELS)
-
-
-def _level_counts(agency: AgencyInput, code: Any, by_level: Mapping[int, int]) -> list[int]:
-    """The counts of levels 1..5 of one part, from a mapping of level -> count (keys in any spelling)."""
-    if by_level.keys() <= _LEVEL_KEYS:  # the common case: int levels, looked up in C
-        return [by_level.get(1, 0), by_level.get(2, 0), by_level.get(3, 0), by_level.get(4, 0), by_level.get(5, 0)]
-    counts = [0] * len(LEVELS)
-    for level, count in by_level.items():
-        level = int(level)
-        if level not in _LEVEL_KEYS:
-            raise ValueError(f"{agency.code}: level {level} of {code} is not 1..5")
-        counts[level - 1] += int(count)
-    return counts
-
-
 def _count_bytes(agencies: Sequence[AgencyInput], attribute: str, known: Iterable[str]) -> tuple[list[str], bytes]:
     """The (agencies, codes, 5) counts of `attribute` as int64 little-endian C-order bytes, and the codes.
 
     The columns are the scheme's codes, sorted, then any other code that has a non-zero
     count, sorted (`compute` refuses those; the digest only has to tell them apart).
     """
-    rows: list[int] = []
-    keys: list[Any] = []
-    data: list[list[int]] = []
-    for row, agency in enumerate(agencies):
-        for code, by_level in getattr(agency, attribute).items():
-            rows.append(row)
-            keys.append(code)
-            data.append(_level_counts(agency, code, by_level))
-    counts = np.array(data, dtype=np.int64).reshape(-1, len(LEVELS))
-    if len(counts) and counts.min() < 0:
-        cell, level = np.argwhere(counts < 0)[0]
-        raise ValueError(f"{agencies[rows[cell]].code}: negative count for {keys[cell]} level {level + 1}")
+    rows, keys, counts = _count_cells(agencies, attribute)
     codes = sorted(known)
     column = {code: i for i, code in enumerate(codes)}
     rated = counts.any(axis=1).tolist()
