@@ -370,7 +370,11 @@ def _count_cells(agencies: Sequence[AgencyInput], attribute: str) -> tuple[list[
         for code, by_level in getattr(agency, attribute).items():
             rows.append(row)
             keys.append(code)
-            data.append(_level_counts(agency, code, by_level))
+            if by_level.keys() <= _LEVEL_KEYS:  # `_level_counts`' common case, inline: 120,000 calls at province size
+                get = by_level.get
+                data.append([get(1, 0), get(2, 0), get(3, 0), get(4, 0), get(5, 0)])
+            else:
+                data.append(_level_counts(agency, code, by_level))
     counts = np.array(data, dtype=np.int64).reshape(-1, len(LEVELS))
     if len(counts) and counts.min() < 0:
         cell, level = np.argwhere(counts < 0)[0]
@@ -686,9 +690,11 @@ def _compute(prepared: _Prepared) -> list[Scorecard]:
     with np.errstate(divide="ignore", invalid="ignore"):
         base = np.where(weight_sum > 0, weighted / np.where(weight_sum > 0, weight_sum, 1.0), 0.0)
     counted_bonus = [min(b, s.bonus_cap) for b in prepared.bonus_booked]
-    total = np.clip(base + np.array([float(b) for b in counted_bonus], dtype=float).reshape(count)
-                    - np.array([float(p) for p in prepared.deduction], dtype=float).reshape(count),
-                    0.0, float(_HUNDRED + s.bonus_cap))
+    booked = np.array([float(b) for b in prepared.bonus_booked], dtype=float).reshape(count)
+    fixed["bonus_booked"] = booked
+    fixed["bonus"] = np.minimum(booked, float(s.bonus_cap))  # min of correctly rounded floats: min(B, cap) rounded
+    fixed["deduction"] = np.array([float(p) for p in prepared.deduction], dtype=float).reshape(count)
+    total = np.clip(base + fixed["bonus"] - fixed["deduction"], 0.0, float(_HUNDRED + s.bonus_cap))
     cents, doubt = {}, np.zeros(count, dtype=bool)
     for name, values in (("base", base), ("total", total), (PUBLIC_SURVEY, public.scores),
                          (APPRAISAL, appraisal.scores)):
@@ -699,6 +705,17 @@ def _compute(prepared: _Prepared) -> list[Scorecard]:
         for name, value in _exact_official(prepared, i).items():
             if name in cents and value is not None:
                 cents[name][i] = _cents_of(value)
+    # Numbers that are exact already (organizational, inspection, the ledger): rounded from their floats
+    # too, and exactly where those are in doubt.
+    exact_numbers = {ORGANIZATIONAL: prepared.scores[ORGANIZATIONAL], INSPECTION: prepared.scores[INSPECTION],
+                     "bonus": counted_bonus, "bonus_booked": prepared.bonus_booked, "deduction": prepared.deduction}
+    for name, values in exact_numbers.items():
+        rounded, in_doubt = _float_cents(fixed[name])
+        rounded = rounded.tolist()
+        for i in np.flatnonzero(in_doubt).tolist():
+            if values[i] is not None:
+                rounded[i] = _cents_of(values[i])
+        cents[name] = rounded
 
     part_cents = {PUBLIC_SURVEY: _decimal_cents(public.part_cents()),
                   APPRAISAL: _decimal_cents(appraisal.part_cents())}
@@ -733,7 +750,7 @@ def _compute(prepared: _Prepared) -> list[Scorecard]:
                 parts = (_parts(part_cents[name][i], part_ns[name][i], codes, weights)
                          if name == APPRAISAL or agency.has_service_window else {})
             else:
-                score = _cents(_cents_of(prepared.scores[name][i])) if ok else None
+                score = _cents(cents[name][i]) if ok else None
                 parts = {}
             components[name] = Component(
                 score=score,
@@ -753,9 +770,9 @@ def _compute(prepared: _Prepared) -> list[Scorecard]:
             group=agency.group,
             components=components,
             base=_cents(cents["base"][i]),
-            bonus=_cents(_cents_of(counted_bonus[i])),
-            bonus_booked=_cents(_cents_of(prepared.bonus_booked[i])),
-            deduction=_cents(_cents_of(prepared.deduction[i])),
+            bonus=_cents(cents["bonus"][i]),
+            bonus_booked=_cents(cents["bonus_booked"][i]),
+            deduction=_cents(cents["deduction"][i]),
             veto=veto,
             total=_cents(cents["total"][i]),
             rank_overall=rank,
