@@ -12,7 +12,7 @@ rounded to cents in integer arithmetic, and the weighted means of means, the bas
 totals are taken in floats, whose error (below 1e-14 relative) can only change a rounding to
 cents for a value next to a half cent. Those values, and the true ties such as 87.125, are
 "in doubt" (`_float_cents`), and only their agencies are computed again in Fractions
-(`_exact_official`) — a handful per cycle at province size, every agency of a tiny example
+(`_exact_official`) — none of the 2,000 agencies of bench/bench_method.py, every agency of a tiny example
 in the worst case. The result is the same as the all-Fraction method, field by field; the
 tests hold it to that method, kept as their oracle. (pandas adds nothing here that numpy
 does not already do, so the package does not import it.)
