@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from agencies.choices import CycleStatus
 from agencies.models import Agency, Cycle
-from agencies.services import cycle_refuse_locked
+from agencies.services import cycle_inputs_changed, cycle_refuse_locked
 from conduct_eval.errors import ConflictError
 
 from . import method
@@ -110,7 +110,15 @@ def score_entry_book(*, cycle: Cycle, agency: Agency, kind: str, points, reason:
     _refuse_locked(cycle)
     entry = ScoreEntry(cycle=cycle, agency=agency, kind=kind, points=points, reason=reason[:500], source=source,
                        source_key=source_key or None, created_by=actor)
-    return _insert_once(entry)
+    return _booked(entry)
+
+
+def _booked(entry: ScoreEntry) -> ScoreEntry:
+    """Insert `entry` once; a new row raises the cycle's input version in the same transaction."""
+    stored = _insert_once(entry)
+    if stored is entry:
+        cycle_inputs_changed(entry.cycle_id)
+    return stored
 
 
 @transaction.atomic
@@ -131,7 +139,7 @@ def score_entry_reverse(*, entry: ScoreEntry, reason: str, actor=None, source_ke
     reversal = ScoreEntry(cycle=entry.cycle, agency=entry.agency, kind=entry.kind, points=-entry.points,
                           reason=reason[:500], source=entry.source, source_key=source_key or None,
                           reverses=entry, created_by=actor)
-    return _insert_once(reversal)
+    return _booked(reversal)
 
 
 @transaction.atomic
@@ -144,7 +152,7 @@ def indicator_create(*, cycle: Cycle, code: str, name: str, max_points, assessor
         raise ValidationError({"code": f"指标编码 {code} 在本周期已存在"})
     indicator = Indicator(cycle=cycle, code=code, name=name, max_points=max_points, assessor_unit=assessor_unit)
     indicator.full_clean()
-    indicator.save()
+    indicator.save()  # the cycle's input version rises by scoring.receivers (every save of an indicator)
     return indicator
 
 
@@ -162,8 +170,11 @@ def assessment_put(*, indicator: Indicator, agency: Agency, points, note: str = 
     last = Assessment.objects.filter(indicator=indicator, agency=agency).order_by("-revision").first()
     if last and last.points == points and last.note == (note or ""):
         return last  # saving an unchanged cell adds no revision
-    return Assessment.objects.create(indicator=indicator, agency=agency, revision=(last.revision + 1) if last else 1,
-                                     points=points, note=(note or "")[:500], assessed_by=actor)
+    assessment = Assessment.objects.create(indicator=indicator, agency=agency,
+                                           revision=(last.revision + 1) if last else 1, points=points,
+                                           note=(note or "")[:500], assessed_by=actor)
+    cycle_inputs_changed(indicator.cycle_id)
+    return assessment
 
 
 @contextmanager
