@@ -212,25 +212,64 @@ def snapshot_precheck(*, cycle: Cycle, period: str, final: bool) -> Period:
         raise ValidationError({"period": str(exc)}) from None
 
 
+def snapshot_unchanged(*, cycle: Cycle, period: str = CYCLE) -> RankingSnapshot | None:
+    """The newest snapshot of `period` if nothing it counted can have changed since; else None. Two small reads.
+
+    Nothing changed when the newest (non-final) snapshot of the period read the cycle's current input version
+    (every write of an input raises it in its own transaction: `agencies.services.cycle_inputs_changed`) and the
+    period still ends where it did (the cycle's dates may have moved). A write committed between the two reads
+    is as if it came just after this recompute: its own bump asks for the next one.
+    """
+    row = Cycle.objects.filter(pk=cycle.pk).values_list("inputs_version", "starts_on", "ends_on").first()
+    if row is None:
+        return None
+    version, starts_on, ends_on = row
+    try:
+        span = period_parse(period, starts_on=starts_on, ends_on=ends_on)
+    except PeriodError:
+        return None  # the full path names the error
+    newest = snapshot_newest(cycle=cycle, period=span.name)
+    if (newest is not None and not newest.final and newest.inputs_version == version
+            and newest.until == span.until):
+        return newest
+    return None
+
+
 def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, actor=None) -> RankingSnapshot:
     """Recompute `cycle` for `period` and store the snapshot (unless an identical one is the newest).
+
+    Unchanged inputs since the newest snapshot (by the cycle's input version) return it at once, without
+    reading any input (`snapshot_unchanged`); otherwise every input is read and the digest compared.
 
     The final annual snapshot needs a closed cycle, is stored once, and writes its publication row (the
     outbox of its consequences) in the same transaction; that is carried out after the commit, and by the
     sweep should that fail (`publication_carry_out`).
     """
+    if not final:
+        unchanged = snapshot_unchanged(cycle=cycle, period=period)
+        if unchanged is not None:
+            return unchanged
     span = snapshot_precheck(cycle=cycle, period=period, final=final)
+    starts_on, ends_on = cycle.starts_on, cycle.ends_on
     with consistent_reads():
         # One snapshot of the database for every input: the scheme, the agencies, the survey counts, the
-        # assessments and the ledger, so that no commit lands between two of these reads.
+        # assessments and the ledger, so that no commit lands between two of these reads. The cycle row is
+        # read first, so its input version is the version of exactly these inputs.
         cycle = Cycle.objects.get(pk=cycle.pk)
+        version = cycle.inputs_version
+        if (cycle.starts_on, cycle.ends_on) != (starts_on, ends_on):
+            span = snapshot_precheck(cycle=cycle, period=period, final=final)  # the dates moved meanwhile
         scheme = scheme_of(cycle)
         inputs = scoring_inputs(cycle=cycle, until=span.until)
         counted = snapshot_counted_ids(cycle=cycle, until=span.until)
     digest = method.inputs_digest(inputs, scheme)
     if not final:
         newest = snapshot_newest(cycle=cycle, period=span.name)
-        if newest is not None and newest.digest == digest:
+        # The digest decides for a snapshot stored before versions existed. One with an older version and the
+        # same digest (a write that changed nothing after all) is stored again under the new version, so the
+        # dashboard no longer shows the inputs as changed and the next recompute takes the quick path.
+        if (newest is not None and newest.digest == digest and newest.inputs_version in (None, version)
+                and newest.until == span.until):
             return newest
     cards = method.compute_with_intervals(inputs, scheme)
     by_code = {agency.code: agency.id for agency in Agency.objects.filter(code__in=[i.code for i in inputs])}
@@ -238,7 +277,8 @@ def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, 
     try:
         with transaction.atomic():
             snapshot = RankingSnapshot.objects.create(cycle=cycle, period=span.name, until=span.until, final=final,
-                                                      digest=digest, scheme=scheme, computed_by=actor)
+                                                      digest=digest, inputs_version=version, scheme=scheme,
+                                                      computed_by=actor)
             Scorecard.objects.bulk_create([
                 Scorecard(snapshot=snapshot, agency_id=by_code[card.agency], group_code=card.group,
                           total=card.total, rank_overall=card.rank_overall, rank_in_group=card.rank_in_group,
