@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -312,6 +313,40 @@ def recompute_request(*, cycle: Cycle, period: str = CYCLE, final: bool = False,
     else:
         snapshot_compute(cycle=cycle, period=period, final=final, actor=actor)
     return task_id
+
+
+def recompute_changed(*, at: datetime | None = None) -> list[int]:
+    """The debounced recompute: ask once for the whole-cycle ranking of every open cycle whose inputs changed
+    more than RECOMPUTE_DEBOUNCE seconds ago and after its newest snapshot. Returns the cycles asked for.
+
+    A burst of bookings keeps pushing `inputs_changed_at` forward, so it yields one recompute once it has
+    been quiet for the debounce, not one per write. A request still pending for the cycle is enough (the
+    worker reads the inputs when it runs); and a version is asked for once (remembered in the cache for a
+    day), so a recompute that stores nothing new (a snapshot from before input versions whose digest is
+    unchanged) is not asked for again every minute. Closed and published cycles are not recomputed here.
+    """
+    from .selectors import inputs_changed_since
+
+    at = at or timezone.now()
+    quiet_since = at - timedelta(seconds=getattr(settings, "RECOMPUTE_DEBOUNCE", 120))
+    asked = []
+    for cycle in Cycle.objects.filter(status=CycleStatus.OPEN, inputs_changed_at__lte=quiet_since).order_by("id"):
+        if inputs_changed_since(cycle) is None:
+            continue
+        if RecomputeRequest.objects.filter(cycle=cycle, period=CYCLE, final=False, done_at__isnull=True).exists():
+            continue
+        key = f"scoring:recompute-changed:{cycle.pk}:{cycle.inputs_version}:{cycle.inputs_changed_at.timestamp()}"
+        if cache.get(key):
+            continue
+        try:
+            with transaction.atomic():
+                recompute_request(cycle=cycle, period=CYCLE)
+        except Exception:  # one failing cycle must not stop the others; the next minute tries again
+            logger.exception("debounced recompute of cycle %s failed", cycle.pk)
+            continue
+        cache.set(key, True, 24 * 3600)
+        asked.append(cycle.pk)
+    return asked
 
 
 def recompute_publish(request_id: int) -> bool:
