@@ -90,6 +90,18 @@ class Cycle(models.Model):
     def __str__(self):
         return self.name
 
+    _VERSION_FIELDS = ("inputs_version", "inputs_changed_at")
+
+    def save(self, *args, **kwargs):
+        # The input version moves only by `cycle_inputs_changed`'s UPDATE: a full save of a copy read
+        # before a concurrent bump must not write the older version back (a recompute would then take
+        # changed inputs for unchanged ones).
+        if (self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None
+                and not kwargs.get("force_insert") and not (args and args[0])):
+            kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields
+                                       if not f.primary_key and f.name not in self._VERSION_FIELDS]
+        super().save(*args, **kwargs)
+
     @property
     def is_locked(self) -> bool:
         """A closed or published cycle's scheme may no longer change."""

@@ -164,9 +164,15 @@ def cycle_update(*, cycle: Cycle, **changes: Any) -> Cycle:
         except SchemeError as exc:
             raise ValidationError({"scheme": exc.messages}) from None
     if changes:
+        # The scheme and the dates are inputs of every score of the cycle (the dates bound its periods).
+        moves_scores = any(getattr(cycle, key) != value for key, value in changes.items()
+                           if key in ("scheme", "starts_on", "ends_on"))
         for key, value in changes.items():
             setattr(cycle, key, value)
         cycle = _save(cycle)
+        if moves_scores:
+            cycle_inputs_changed(cycle.pk)
+            cycle.refresh_from_db(fields=["inputs_version", "inputs_changed_at"])
     if status is not None:
         cycle = cycle_status_change(cycle=cycle, status=status)
     return cycle

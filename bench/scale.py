@@ -144,6 +144,8 @@ def figures_recompute(cycle, survey, repeat: int) -> tuple[list[Figure], float]:
     changed = _median(lambda: services.snapshot_compute(cycle=cycle, period="cycle"), repeat,
                       before=lambda: _change_input(cycle))
     unchanged = _median(lambda: services.snapshot_compute(cycle=cycle, period="cycle"), repeat)
+    # The figure is the quick path's: the newest snapshot read the cycle's current input version.
+    quick = services.snapshot_unchanged(cycle=cycle, period="cycle") is not None
     week = _mid_month_week(cycle)
     mid = _median(lambda: services.snapshot_compute(cycle=cycle, period=week), repeat,
                   before=lambda: _change_input(cycle))
@@ -151,7 +153,8 @@ def figures_recompute(cycle, survey, repeat: int) -> tuple[list[Figure], float]:
         Figure("recompute `cycle`, changed inputs", _ms(changed), f"raw GROUP BY over the responses: {_ms(group_by)}",
                f"{group_by / changed:.2f}× faster", "≤ 500 ms and ≥ 10× faster than the GROUP BY",
                changed <= 0.5 and group_by / changed >= 10),
-        Figure("recompute, nothing changed", _ms(unchanged), "—", "—", "≤ 20 ms", unchanged <= 0.02),
+        Figure("recompute, nothing changed" + ("" if quick else " (not by the input version!)"), _ms(unchanged),
+               "—", "—", "≤ 20 ms", quick and unchanged <= 0.02),
         Figure(f"recompute of a week ending mid-month ({week})", _ms(mid), f"GROUP BY: {_ms(group_by)}",
                f"{group_by / mid:.2f}× faster", "≤ 500 ms", mid <= 0.5),
     ], changed

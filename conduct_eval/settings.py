@@ -300,6 +300,9 @@ SPECTACULAR_SETTINGS = {
 
 # --- Product settings -----------------------------------------------------------------
 SURVEY_DEDUP_HOURS = int(os.environ.get("SURVEY_DEDUP_HOURS", "24"))
+# Seconds an open cycle's inputs must have been quiet before the every-minute job recomputes it (a burst of
+# bookings yields one recompute; scoring.tasks.recompute_changed_cycles).
+RECOMPUTE_DEBOUNCE = int(os.environ.get("RECOMPUTE_DEBOUNCE", "120"))
 SURVEY_RATE_LIMIT = os.environ.get("SURVEY_RATE_LIMIT", "20/h")
 # Absolute address that survey QR codes and invitation links point to (e.g. https://pingyi.example.gov.cn);
 # empty: taken from the request that prints them.

@@ -9,6 +9,6 @@ class ScoringConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from . import models
+        from . import models, receivers  # noqa: F401  (receivers: an indicator's change bumps the inputs)
 
         auditlog.register(models.Indicator)

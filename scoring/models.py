@@ -149,6 +149,10 @@ class RankingSnapshot(AppendOnlyModel):
     until = models.DateTimeField(_("截止时间"))
     final = models.BooleanField(_("年度最终结果"), default=False)
     digest = models.CharField(_("输入摘要"), max_length=64)
+    # The cycle's `inputs_version` read in the same consistent read as the inputs: while the cycle's version
+    # is still this one, a recompute of the same period returns this snapshot without reading anything.
+    # Null for snapshots stored before versions existed (those fall back to the digest).
+    inputs_version = models.PositiveBigIntegerField(_("输入版本"), null=True, blank=True)
     scheme = models.JSONField(_("评分方案"), encoder=DjangoJSONEncoder)
     computed_at = models.DateTimeField(_("计算时间"), auto_now_add=True, db_index=True)
     computed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,

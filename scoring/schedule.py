@@ -8,6 +8,9 @@ from celery.schedules import crontab
 BEAT_SCHEDULE = {
     # The outbox of requested recomputes: what a dead broker kept from the workers runs within a minute of its return.
     "scoring-recompute-sweep": {"task": "scoring.recompute_sweep", "schedule": 60.0},
+    # 数据已变更，待重新计算: an open cycle whose inputs changed is recomputed once they have been quiet for
+    # RECOMPUTE_DEBOUNCE seconds (scoring.services.recompute_changed).
+    "scoring-debounced-recompute": {"task": "scoring.recompute_changed_cycles", "schedule": 60.0},
     "scoring-nightly-recompute": {
         "task": "scoring.recompute_open_cycles",
         "schedule": crontab(hour=1, minute=30),

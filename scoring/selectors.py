@@ -208,6 +208,26 @@ def snapshot_newest(*, cycle: Cycle, period: str | None = None) -> RankingSnapsh
     return snapshots.order_by("-computed_at", "-id").first()
 
 
+def inputs_changed_since(cycle: Cycle, newest: RankingSnapshot | None = None) -> datetime | None:
+    """When the cycle's inputs last changed, if its newest snapshot did not count that change; else None.
+
+    What the dashboard shows as 数据已变更，待重新计算 and the debounced recompute acts on. Only for a cycle
+    whose provisional result may still be recomputed (open or closed, no final result yet). A snapshot with no
+    input version (stored before versions existed) is compared by time. `newest`: the cycle's newest snapshot,
+    when the caller has read it already.
+    """
+    if cycle.status not in (CycleStatus.OPEN, CycleStatus.CLOSED) or cycle.inputs_changed_at is None:
+        return None
+    newest = newest if newest is not None else snapshot_newest(cycle=cycle)
+    if newest is None or newest.final:
+        return None
+    if newest.inputs_version is None:
+        stale = cycle.inputs_changed_at > newest.computed_at
+    else:
+        stale = cycle.inputs_version > newest.inputs_version
+    return cycle.inputs_changed_at if stale else None
+
+
 def snapshot_periods(*, cycle: Cycle) -> list[str]:
     """The periods that have a stored snapshot, latest first, the whole cycle last."""
     periods = set(RankingSnapshot.objects.filter(cycle=cycle).order_by().values_list("period", flat=True))

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -21,7 +22,7 @@ from django.utils import timezone
 
 from agencies.choices import CycleStatus
 from agencies.models import Agency, Cycle
-from agencies.services import cycle_refuse_locked
+from agencies.services import cycle_inputs_changed, cycle_refuse_locked
 from conduct_eval.errors import ConflictError
 
 from . import method
@@ -110,7 +111,15 @@ def score_entry_book(*, cycle: Cycle, agency: Agency, kind: str, points, reason:
     _refuse_locked(cycle)
     entry = ScoreEntry(cycle=cycle, agency=agency, kind=kind, points=points, reason=reason[:500], source=source,
                        source_key=source_key or None, created_by=actor)
-    return _insert_once(entry)
+    return _booked(entry)
+
+
+def _booked(entry: ScoreEntry) -> ScoreEntry:
+    """Insert `entry` once; a new row raises the cycle's input version in the same transaction."""
+    stored = _insert_once(entry)
+    if stored is entry:
+        cycle_inputs_changed(entry.cycle_id)
+    return stored
 
 
 @transaction.atomic
@@ -131,7 +140,7 @@ def score_entry_reverse(*, entry: ScoreEntry, reason: str, actor=None, source_ke
     reversal = ScoreEntry(cycle=entry.cycle, agency=entry.agency, kind=entry.kind, points=-entry.points,
                           reason=reason[:500], source=entry.source, source_key=source_key or None,
                           reverses=entry, created_by=actor)
-    return _insert_once(reversal)
+    return _booked(reversal)
 
 
 @transaction.atomic
@@ -144,7 +153,7 @@ def indicator_create(*, cycle: Cycle, code: str, name: str, max_points, assessor
         raise ValidationError({"code": f"指标编码 {code} 在本周期已存在"})
     indicator = Indicator(cycle=cycle, code=code, name=name, max_points=max_points, assessor_unit=assessor_unit)
     indicator.full_clean()
-    indicator.save()
+    indicator.save()  # the cycle's input version rises by scoring.receivers (every save of an indicator)
     return indicator
 
 
@@ -162,8 +171,11 @@ def assessment_put(*, indicator: Indicator, agency: Agency, points, note: str = 
     last = Assessment.objects.filter(indicator=indicator, agency=agency).order_by("-revision").first()
     if last and last.points == points and last.note == (note or ""):
         return last  # saving an unchanged cell adds no revision
-    return Assessment.objects.create(indicator=indicator, agency=agency, revision=(last.revision + 1) if last else 1,
-                                     points=points, note=(note or "")[:500], assessed_by=actor)
+    assessment = Assessment.objects.create(indicator=indicator, agency=agency,
+                                           revision=(last.revision + 1) if last else 1, points=points,
+                                           note=(note or "")[:500], assessed_by=actor)
+    cycle_inputs_changed(indicator.cycle_id)
+    return assessment
 
 
 @contextmanager
@@ -201,25 +213,64 @@ def snapshot_precheck(*, cycle: Cycle, period: str, final: bool) -> Period:
         raise ValidationError({"period": str(exc)}) from None
 
 
+def snapshot_unchanged(*, cycle: Cycle, period: str = CYCLE) -> RankingSnapshot | None:
+    """The newest snapshot of `period` if nothing it counted can have changed since; else None. Two small reads.
+
+    Nothing changed when the newest (non-final) snapshot of the period read the cycle's current input version
+    (every write of an input raises it in its own transaction: `agencies.services.cycle_inputs_changed`) and the
+    period still ends where it did (the cycle's dates may have moved). A write committed between the two reads
+    is as if it came just after this recompute: its own bump asks for the next one.
+    """
+    row = Cycle.objects.filter(pk=cycle.pk).values_list("inputs_version", "starts_on", "ends_on").first()
+    if row is None:
+        return None
+    version, starts_on, ends_on = row
+    try:
+        span = period_parse(period, starts_on=starts_on, ends_on=ends_on)
+    except PeriodError:
+        return None  # the full path names the error
+    newest = snapshot_newest(cycle=cycle, period=span.name)
+    if (newest is not None and not newest.final and newest.inputs_version == version
+            and newest.until == span.until):
+        return newest
+    return None
+
+
 def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, actor=None) -> RankingSnapshot:
     """Recompute `cycle` for `period` and store the snapshot (unless an identical one is the newest).
+
+    Unchanged inputs since the newest snapshot (by the cycle's input version) return it at once, without
+    reading any input (`snapshot_unchanged`); otherwise every input is read and the digest compared.
 
     The final annual snapshot needs a closed cycle, is stored once, and writes its publication row (the
     outbox of its consequences) in the same transaction; that is carried out after the commit, and by the
     sweep should that fail (`publication_carry_out`).
     """
+    if not final:
+        unchanged = snapshot_unchanged(cycle=cycle, period=period)
+        if unchanged is not None:
+            return unchanged
     span = snapshot_precheck(cycle=cycle, period=period, final=final)
+    starts_on, ends_on = cycle.starts_on, cycle.ends_on
     with consistent_reads():
         # One snapshot of the database for every input: the scheme, the agencies, the survey counts, the
-        # assessments and the ledger, so that no commit lands between two of these reads.
+        # assessments and the ledger, so that no commit lands between two of these reads. The cycle row is
+        # read first, so its input version is the version of exactly these inputs.
         cycle = Cycle.objects.get(pk=cycle.pk)
+        version = cycle.inputs_version
+        if (cycle.starts_on, cycle.ends_on) != (starts_on, ends_on):
+            span = snapshot_precheck(cycle=cycle, period=period, final=final)  # the dates moved meanwhile
         scheme = scheme_of(cycle)
         inputs = scoring_inputs(cycle=cycle, until=span.until)
         counted = snapshot_counted_ids(cycle=cycle, until=span.until)
     digest = method.inputs_digest(inputs, scheme)
     if not final:
         newest = snapshot_newest(cycle=cycle, period=span.name)
-        if newest is not None and newest.digest == digest:
+        # The digest decides for a snapshot stored before versions existed. One with an older version and the
+        # same digest (a write that changed nothing after all) is stored again under the new version, so the
+        # dashboard no longer shows the inputs as changed and the next recompute takes the quick path.
+        if (newest is not None and newest.digest == digest and newest.inputs_version in (None, version)
+                and newest.until == span.until):
             return newest
     cards = method.compute_with_intervals(inputs, scheme)
     by_code = {agency.code: agency.id for agency in Agency.objects.filter(code__in=[i.code for i in inputs])}
@@ -227,7 +278,8 @@ def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, 
     try:
         with transaction.atomic():
             snapshot = RankingSnapshot.objects.create(cycle=cycle, period=span.name, until=span.until, final=final,
-                                                      digest=digest, scheme=scheme, computed_by=actor)
+                                                      digest=digest, inputs_version=version, scheme=scheme,
+                                                      computed_by=actor)
             Scorecard.objects.bulk_create([
                 Scorecard(snapshot=snapshot, agency_id=by_code[card.agency], group_code=card.group,
                           total=card.total, rank_overall=card.rank_overall, rank_in_group=card.rank_in_group,
@@ -261,6 +313,40 @@ def recompute_request(*, cycle: Cycle, period: str = CYCLE, final: bool = False,
     else:
         snapshot_compute(cycle=cycle, period=period, final=final, actor=actor)
     return task_id
+
+
+def recompute_changed(*, at: datetime | None = None) -> list[int]:
+    """The debounced recompute: ask once for the whole-cycle ranking of every open cycle whose inputs changed
+    more than RECOMPUTE_DEBOUNCE seconds ago and after its newest snapshot. Returns the cycles asked for.
+
+    A burst of bookings keeps pushing `inputs_changed_at` forward, so it yields one recompute once it has
+    been quiet for the debounce, not one per write. A request still pending for the cycle is enough (the
+    worker reads the inputs when it runs); and a version is asked for once (remembered in the cache for a
+    day), so a recompute that stores nothing new (a snapshot from before input versions whose digest is
+    unchanged) is not asked for again every minute. Closed and published cycles are not recomputed here.
+    """
+    from .selectors import inputs_changed_since
+
+    at = at or timezone.now()
+    quiet_since = at - timedelta(seconds=getattr(settings, "RECOMPUTE_DEBOUNCE", 120))
+    asked = []
+    for cycle in Cycle.objects.filter(status=CycleStatus.OPEN, inputs_changed_at__lte=quiet_since).order_by("id"):
+        if inputs_changed_since(cycle) is None:
+            continue
+        if RecomputeRequest.objects.filter(cycle=cycle, period=CYCLE, final=False, done_at__isnull=True).exists():
+            continue
+        key = f"scoring:recompute-changed:{cycle.pk}:{cycle.inputs_version}:{cycle.inputs_changed_at.timestamp()}"
+        if cache.get(key):
+            continue
+        try:
+            with transaction.atomic():
+                recompute_request(cycle=cycle, period=CYCLE)
+        except Exception:  # one failing cycle must not stop the others; the next minute tries again
+            logger.exception("debounced recompute of cycle %s failed", cycle.pk)
+            continue
+        cache.set(key, True, 24 * 3600)
+        asked.append(cycle.pk)
+    return asked
 
 
 def recompute_publish(request_id: int) -> bool:

@@ -41,6 +41,12 @@ def recompute_sweep() -> int:
     return services.recompute_sweep()
 
 
+@shared_task(name="scoring.recompute_changed_cycles", ignore_result=True)
+def recompute_changed_cycles() -> list[int]:
+    """Every minute: one recompute of each open cycle whose inputs changed and then stayed quiet (debounced)."""
+    return services.recompute_changed()
+
+
 @shared_task(name="scoring.recompute_open_cycles", ignore_result=True)
 def recompute_open_cycles() -> None:
     """Nightly: refresh the whole-cycle ranking of every open cycle."""

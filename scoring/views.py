@@ -187,6 +187,7 @@ def dashboard(request):
         "may_finalize": is_admin(request.user) and cycle.status in (CycleStatus.CLOSED, CycleStatus.PUBLISHED)
         and not RankingSnapshot.objects.filter(cycle=cycle, final=True).exists(),
         "publication": selectors.publication_of(cycle=cycle),
+        "inputs_changed_at": selectors.inputs_changed_since(cycle, newest=None if period else snapshot),
         "cycle_moves": [(status, _(CYCLE_MOVE_LABELS[status])) for status in cycle_moves(cycle)]
         if is_admin(request.user) else [],
     })
@@ -279,7 +280,9 @@ def dashboard_scorecard(request, snapshot_id: int, agency_code: str):
     scorecard = selectors.scorecard_of(snapshot, agency_code=agency_code)
     if scorecard is None:
         raise Http404("该快照中没有这个机关")
-    return render(request, "scoring/scorecard.html", _scorecard_context(snapshot, scorecard))
+    context = _scorecard_context(snapshot, scorecard)
+    context["inputs_changed_at"] = selectors.inputs_changed_since(snapshot.cycle)
+    return render(request, "scoring/scorecard.html", context)
 
 
 def _scorecard_context(snapshot: RankingSnapshot, scorecard: Scorecard) -> dict:

@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, Window
 from agencies.scheme import DIMENSIONS
+from agencies.services import cycle_inputs_changed
 
 from . import privacy, rollups
 from .choices import Channel, OpinionStatus, ResponseStatus
@@ -425,6 +426,7 @@ def _import_postgresql(survey: Survey, source, digest: str, path: str, stage: Ca
         cursor.execute(f"SELECT DISTINCT date_trunc('month', submitted_at AT TIME ZONE '{settings.TIME_ZONE}')::date "
                        "FROM import_checked")
         report.months = {month for (month,) in cursor.fetchall()}
+        cycle_inputs_changed(survey.cycle_id)  # one bump for the whole import (the streaming path: rollups_rebuild)
     return report
 
 

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection
 
 from agencies.scheme import DIMENSIONS
+from agencies.services import cycle_inputs_changed
 
 from .choices import ResponseStatus
 from .models import (
@@ -33,6 +34,7 @@ from .models import (
     RatingDaily,
     RatingMonthly,
     Response,
+    Survey,
     ballot_level_column,
     count_column,
     rating_column,
@@ -72,6 +74,7 @@ def rebuild(*, survey_id: int) -> int:
             cursor.execute(f"DELETE FROM {_q(model._meta.db_table)} WHERE survey_id = %s", [survey_id])
             cursor.execute(upsert_grouped_sql(source, daily=daily), [survey_id])
             written += cursor.rowcount
+    cycle_inputs_changed(Survey.objects.filter(pk=survey_id).values_list("cycle_id", flat=True).first())
     return written
 
 

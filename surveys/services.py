@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, Cycle, Window
 from agencies.scheme import DIMENSIONS
+from agencies.services import cycle_inputs_changed
 from conduct_eval.errors import ConflictError
 
 from . import privacy, rollups
@@ -229,6 +230,10 @@ def response_submit(*, survey: Survey, agency: Agency, ratings: dict, fingerprin
         response_id, status = insert(survey=survey, agency=agency, window=window, channel=channel,
                                      fingerprint=fingerprint, at=at, honeypot=honeypot, columns=columns)
         response = Response(pk=response_id, survey=survey, agency=agency, window=window)
+        if status == ResponseStatus.VALID:
+            # The one place this path raises the cycle's input version (one UPDATE of the cycle row, in this
+            # transaction). A path that counts responses in batches calls it once per batch instead.
+            cycle_inputs_changed(survey.cycle_id)
         receipt = None
         if opinion:
             receipt = opinion_create(survey=survey, agency=agency, window=window, response=response, text=opinion,
@@ -266,6 +271,7 @@ def rollups_rebuild(*, survey: Survey, months: set[date]) -> int:
             cursor.execute(sql, [month, survey.pk, ResponseStatus.VALID, adapt(start), adapt(end)])
             written += cursor.rowcount
             written += _rollups_rebuild_days(survey, start, end)
+        cycle_inputs_changed(survey.cycle_id)  # once per rebuild (an import, a demo load), not per row
     return written
 
 
@@ -294,8 +300,11 @@ def response_set_status(*, response: Response, status: str) -> Response:
         _rollup_remove(response)
     elif status == ResponseStatus.VALID:
         _rollup_add(response)
+    counted_before = response.status == ResponseStatus.VALID
     response.status = status
     response.save(update_fields=["status"])
+    if counted_before or status == ResponseStatus.VALID:
+        cycle_inputs_changed(Survey.objects.filter(pk=response.survey_id).values_list("cycle_id", flat=True).first())
     return response
 
 
@@ -378,4 +387,5 @@ def ballot_submit(*, token: str, ratings: dict[int, int], at: datetime | None = 
         BallotRating.objects.bulk_create(
             [BallotRating(ballot=ballot, agency_id=agency_id, level=level) for agency_id, level in ratings.items()])
         rollups.ballot_add(ballot, ratings)
+        cycle_inputs_changed(invitation.survey.cycle_id)
     return ballot

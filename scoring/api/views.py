@@ -1,6 +1,9 @@
+from django.core.cache import cache
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, permissions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -166,5 +169,24 @@ class Rankings(CycleMixin, APIView):
             snapshot = selectors.snapshot_published(cycle_code=cycle.code)[1] if period in (None, CYCLE) else None
         if snapshot is None:
             raise exceptions.NotFound(f"期间 {period or CYCLE} 还没有排名快照")
-        return Response(ranking_payload(snapshot, selectors.scorecards_of(snapshot)))
+        if request.accepted_renderer.format != "json":  # the browsable API renders it as any other answer
+            return Response(ranking_payload(snapshot, selectors.scorecards_of(snapshot)))
+        return HttpResponse(ranking_body(snapshot), content_type="application/json")
+
+
+RANKINGS_BODY_SECONDS = 24 * 3600
+
+
+def ranking_body(snapshot) -> bytes:
+    """The snapshot's rankings as the JSON body the API answers, rendered once per snapshot and then served
+    from the cache: a snapshot never changes, so nothing invalidates it (the entry merely expires after a day
+    unread, so old snapshots do not hold the cache's memory). 2,000 scorecards are read and rendered once, not
+    on every request."""
+    # The digest and the time too: an id alone could name another snapshot after a database is restored.
+    key = f"scoring:rankings-body:{snapshot.pk}:{snapshot.digest[:16]}:{snapshot.computed_at.timestamp()}"
+    body = cache.get(key)
+    if body is None:
+        body = JSONRenderer().render(ranking_payload(snapshot, selectors.scorecards_of(snapshot)))
+        cache.set(key, body, RANKINGS_BODY_SECONDS)
+    return body
 

@@ -173,16 +173,17 @@ def test_concurrent_submissions_of_one_device_give_one_valid(survey, agency):
     assert selectors.public_level_counts(cycle=survey.cycle, until=aware(2026, 4, 1))[agency.pk].n == 1
 
 
-def test_a_submission_costs_two_statements_on_postgresql(survey, agency):
+def test_a_submission_costs_three_statements_on_postgresql(survey, agency):
     """Device lock, then one INSERT … SELECT that classifies, stores and counts (SQLite: check, insert, an upsert
-    per rollup table)."""
+    per rollup table), then the one UPDATE that raises the cycle's input version."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as queries:
         submit(survey, agency, aware(2026, 3, 1, 9))
     statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
-    assert len(statements) == (2 if connection.vendor == "postgresql" else 4), statements
+    assert len(statements) == (3 if connection.vendor == "postgresql" else 5), statements
+    assert "inputs_version" in statements[-1]
     submit(survey, agency, aware(2026, 3, 1, 10))
     submit(survey, agency, aware(2026, 3, 1, 11), fp="other", honeypot=True)
     assert Counter(Response.objects.values_list("status", flat=True)) == {"valid": 1, "duplicate": 1, "suspicious": 1}
