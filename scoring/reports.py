@@ -444,7 +444,7 @@ class Bulletin:
 
 def bulletin_of(snapshot: RankingSnapshot) -> Bulletin:
     """The bulletin's content, read from the snapshot (never recomputed) and the period's opinions and notices."""
-    from rectification.selectors import notice_stats
+    from rectification.selectors import notice_stats, opinion_category_counts
 
     from .templatetags.scoring_labels import period_label
 
@@ -470,9 +470,8 @@ def bulletin_of(snapshot: RankingSnapshot) -> Bulletin:
             previous_rank=was))
     start = datetime.combine(period.first_day, datetime.min.time(), tzinfo=period.until.tzinfo)
     opinions = Opinion.objects.filter(survey__cycle=cycle, created_at__gte=start, created_at__lt=period.until)
-    counted = list(OpinionTag.objects.filter(opinion__in=opinions.values("id"))
-                   .values_list("category__name").annotate(n=Count("opinion_id", distinct=True))
-                   .order_by("-n", "category__name"))
+    counted = sorted(((c["name"], c["count"]) for c in opinion_category_counts(opinions) if c["count"]),
+                     key=lambda pair: -pair[1])  # stable: ties keep the office's order of categories
     figures = opinions.aggregate(total=Count("id"), untagged=Count("id", filter=Q(tags__isnull=True)))
     at = min(timezone.now(), snapshot.until)
     overdue = list(RectificationNotice.objects.filter(cycle=cycle, overdue=True)
