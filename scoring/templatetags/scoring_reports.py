@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 register = template.Library()
 
@@ -13,8 +14,11 @@ def report_links(cycle, snapshot, group="", agency_code=""):
     params = {"cycle": cycle.code if cycle else "", "period": snapshot.period if snapshot else "cycle"}
     if group:
         params["group"] = group
-    kinds = [("rankings", _("排名与计分明细")), ("responses", _("民评答卷")), ("opinions", _("群众意见")),
-             ("notices", _("整改通知")), ("ledger", _("计分台账"))]
+    kinds = [("rankings", _("排名与计分明细")),
+             ("responses", pgettext("report", "民评答卷")),
+             ("opinions", pgettext("report", "群众意见")),
+             ("notices", pgettext("report", "整改通知")),
+             ("ledger", pgettext("report", "计分台账"))]
     if snapshot is None:
         kinds = kinds[1:]  # no rankings without a snapshot
     return {"snapshot": snapshot, "agency_code": agency_code, "report_query": urlencode(params),
