@@ -410,6 +410,8 @@ class BulletinRow:
 
     @property
     def movement_text(self) -> str:
+        if self.veto_reason:
+            return "—"  # a vetoed agency is not ranked against the others
         if self.movement is None:
             return "—" if self.previous_rank is None or self.rank is None else "持平"
         if self.movement > 0:
