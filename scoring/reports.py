@@ -450,7 +450,7 @@ def bulletin_of(snapshot: RankingSnapshot) -> Bulletin:
 
     from .templatetags.scoring_labels import period_label
 
-    _kind, word = period_kind(snapshot.period)
+    kind, word = period_kind(snapshot.period)
     cycle = snapshot.cycle
     period = period_parse(snapshot.period, starts_on=cycle.starts_on, ends_on=cycle.ends_on)
     group_names = dict(AgencyGroup.objects.values_list("code", "name"))
@@ -481,11 +481,12 @@ def bulletin_of(snapshot: RankingSnapshot) -> Bulletin:
                    .order_by(F("recheck_deadline").asc(nulls_last=True), "deadline", "id")
                    .values("id", "agency__name", "text", "deadline", "recheck_deadline", "status"))
     statuses = _labels(NoticeStatus)
+    period_name = _source_label(period_label, snapshot.period)
     for notice in overdue:
         notice["status_label"] = statuses.get(notice["status"], notice["status"])
     return Bulletin(
-        snapshot=snapshot, title=f"{cycle.name}{_source_label(period_label, snapshot.period)}{word}",
-        period_name=_source_label(period_label, snapshot.period), previous=previous, rows=rows,
+        snapshot=snapshot, title=f"{cycle.name if kind == 'cycle' else period_name}{word}",
+        period_name=period_name, previous=previous, rows=rows,
         commended=[r for r in rows if r.outcome == Outcome.COMMENDED],
         warned=[r for r in rows if r.outcome == Outcome.WARNED],
         vetoed=[r for r in rows if r.veto_reason], unrated=[r for r in rows if r.rank is None and not r.veto_reason],
@@ -509,7 +510,7 @@ def bulletin_docx(bulletin: Bulletin) -> bytes:
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     snapshot = bulletin.snapshot
     document.add_paragraph(
-        f"统计截止 {localtime(snapshot.until):%Y-%m-%d %H:%M}（不含），"
+        f"{snapshot.cycle.name}，统计截止 {localtime(snapshot.until):%Y-%m-%d %H:%M}（不含），"
         f"计算于 {localtime(snapshot.computed_at):%Y-%m-%d %H:%M}，"
         f"{'年度最终结果' if snapshot.final else '阶段性结果（结果待定）'}。"
         + (f"名次变化与上期（{_source_label(_period_label(), bulletin.previous.period)}）相比。"

@@ -284,3 +284,23 @@ def test_dossier_queries_do_not_grow_with_snapshots(client, admin, cycle, agency
             assert get(client, admin, f"/agency/dossier/{agency.code}.xlsx")[0].status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_the_annual_bulletin_compares_with_the_previous_cycle_and_weeks_with_the_week_before(client, admin, cycle,
+                                                                                           agency, other_agency):
+    from tests.factories import CycleFactory
+
+    previous = CycleFactory(code="2025", name="2025年度评议", starts_on=cycle.starts_on.replace(year=2025),
+                            ends_on=cycle.ends_on.replace(year=2025))
+    snapshot_with(previous, [other_agency, agency], final=True)
+    annual = snapshot_with(cycle, [agency, other_agency], final=True)
+    _r, body = get(client, admin, f"/dashboard/bulletin/{annual.pk}.docx")
+    document = docx.Document(io.BytesIO(body))
+    assert document.paragraphs[0].text == "2026年度评议年考核通报"
+    assert [row.cells[4].text for row in document.tables[0].rows[1:]] == ["上升1位", "下降1位"]
+    snapshot_with(cycle, [other_agency, agency], period="2026-W10")
+    snapshot_with(cycle, [other_agency, agency], period="2026-05")  # another kind: not compared
+    week = snapshot_with(cycle, [agency, other_agency], period="2026-W11")
+    _r, body = get(client, admin, f"/dashboard/bulletin/{week.pk}/")
+    html = body.decode()
+    assert "2026年第11周周检查通报" in html and "上期（2026年第10周）" in html and "上升1位" in html
