@@ -61,6 +61,13 @@ class Scope:
     def start(self) -> datetime:
         return datetime.combine(self.period.first_day, datetime.min.time(), tzinfo=self.period.until.tzinfo)
 
+    def within(self, field: str) -> Q:
+        """`field` falls in the period; for the whole cycle, anything of the cycle (a ledger entry booked in
+        January for last year's cycle included)."""
+        if self.period.name == CYCLE:
+            return Q()
+        return Q(**{f"{field}__gte": self.start, f"{field}__lt": self.period.until})
+
     @property
     def codes(self) -> list[str]:
         return [self.cycle.code, self.period.name, *([self.group.code] if self.group else [])]
@@ -181,8 +188,7 @@ def responses_table(scope: Scope) -> Table:
     """民评答卷 of the period: channel, window, status and the eight ratings (1–5; empty = 不适用)."""
     channels, statuses = _labels(Channel), _labels(ResponseStatus)
     ratings = [rating_column(code) for code in DIMENSIONS]
-    rows = (Response.objects.filter(_agency_filter(scope), survey__cycle=scope.cycle,
-                                    submitted_at__gte=scope.start, submitted_at__lt=scope.period.until)
+    rows = (Response.objects.filter(_agency_filter(scope), scope.within("submitted_at"), survey__cycle=scope.cycle)
             .order_by("submitted_at", "id")
             .values_list("id", "submitted_at", "agency__code", "agency__name", "agency__group__name",
                          "window__name", "channel", "status", *ratings))
@@ -198,8 +204,7 @@ def responses_table(scope: Scope) -> Table:
 def opinions_table(scope: Scope) -> Table:
     """群众意见 of the period with their problem categories; the contact only masked, never in plain text."""
     statuses = _labels(OpinionStatus)
-    opinions = Opinion.objects.filter(_agency_filter(scope), survey__cycle=scope.cycle,
-                                      created_at__gte=scope.start, created_at__lt=scope.period.until)
+    opinions = Opinion.objects.filter(_agency_filter(scope), scope.within("created_at"), survey__cycle=scope.cycle)
     rows = opinions.order_by("id").values_list("id", "created_at", "agency__code", "agency__name",
                                                "agency__group__name", "window__name", "status", "text",
                                                "contact_masked", "merged_into_id")
@@ -252,7 +257,7 @@ def _notices_table(notices, title: str = "整改通知") -> Table:
 def notices_table(scope: Scope) -> Table:
     """整改通知 issued in the period, each with its history (办理记录) in one cell, oldest step first."""
     return _notices_table(RectificationNotice.objects.filter(
-        _agency_filter(scope), cycle=scope.cycle, issued_at__gte=scope.start, issued_at__lt=scope.period.until))
+        _agency_filter(scope), scope.within("issued_at"), cycle=scope.cycle))
 
 
 def _ledger_table(entries, title: str = "计分台账") -> Table:
@@ -274,7 +279,7 @@ def _ledger_table(entries, title: str = "计分台账") -> Table:
 def ledger_table(scope: Scope) -> Table:
     """计分台账 booked in the period: bonuses, deductions, inspection deductions, vetoes and their reversals."""
     return _ledger_table(ScoreEntry.objects.filter(
-        _agency_filter(scope), cycle=scope.cycle, created_at__gte=scope.start, created_at__lt=scope.period.until))
+        _agency_filter(scope), scope.within("created_at"), cycle=scope.cycle))
 
 
 TABLES: dict[str, tuple[Callable[[Scope], Table], str, str]] = {

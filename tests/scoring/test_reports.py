@@ -304,3 +304,17 @@ def test_the_annual_bulletin_compares_with_the_previous_cycle_and_weeks_with_the
     _r, body = get(client, admin, f"/dashboard/bulletin/{week.pk}/")
     html = body.decode()
     assert "2026年第11周周检查通报" in html and "上期（2026年第10周）" in html and "上升1位" in html
+
+
+def test_the_whole_cycle_holds_entries_booked_after_its_end_and_a_month_only_its_own(client, admin, cycle, agency):
+    import time_machine
+
+    score_entry_book(cycle=cycle, agency=agency, kind="bonus", points="1", reason="六月加分")
+    with time_machine.travel(aware(2027, 1, 10), tick=False):
+        score_entry_book(cycle=cycle, agency=agency, kind="bonus", points="2", reason="年终补登")
+    _r, body = get(client, admin, "/dashboard/exports/ledger.csv?period=cycle")
+    assert [r["事由"] for r in csv.DictReader(io.StringIO(body.decode("utf-8-sig")))] == ["六月加分", "年终补登"]
+    _r, body = get(client, admin, "/dashboard/exports/ledger.csv?period=2026-06")
+    assert [r["事由"] for r in csv.DictReader(io.StringIO(body.decode("utf-8-sig")))] == ["六月加分"]
+    _r, body = get(client, admin, "/dashboard/exports/ledger.csv?period=2026-05")
+    assert list(csv.DictReader(io.StringIO(body.decode("utf-8-sig")))) == []
