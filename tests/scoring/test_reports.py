@@ -77,6 +77,21 @@ def test_rankings_by_period_and_group_match_the_api(client, client_for, admin, c
     assert response.status_code == 200
     api = client_for(admin).get(f"/api/v1/cycles/{cycle.code}/rankings/?period=2026-Q2").json()["rows"]
     assert_same_as_api(sheet(body, "排名"), api)
+    cards = sheet(body, "计分明细")
+    assert len(cards) == 4 * len(api)  # one row per agency and component
+    labels = dict(zip(["public_survey", "appraisal", "organizational", "inspection"],
+                      ["网上民评", "年度评议", "组织考评", "明察暗访"], strict=True))
+    for row in api:
+        lines = {c["组成部分"]: c for c in cards if c["机关编码"] == row["agency"]}
+        for code, component in row["components"].items():
+            line = lines[labels[code]]
+            for key, column in (("score", "得分"), ("weight", "权重"), ("weight_share", "权重占比")):
+                expected = component[key]
+                assert (line[column] is None) if expected is None else \
+                    Decimal(str(line[column])) == Decimal(str(expected)), (row["agency"], code, key)
+            assert line["样本数"] == component["n"] and line["是否计入"] == ("是" if component["included"] else "否")
+        assert {line["名次区间上限"] for line in lines.values()} == {row["rank_low"]}
+        assert {line["组内名次区间下限"] for line in lines.values()} == {row["rank_in_group_high"]}
     _r, body = get(client, admin, "/dashboard/exports/rankings.csv?period=2026-Q2&group=economy")
     records = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert [r["机关编码"] for r in records] == ["fgw"] and records[0]["一票否决事由"] == "重大责任事故"
