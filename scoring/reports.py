@@ -304,8 +304,8 @@ DOSSIER_LEAD = [("评议周期", 12), ("期间", 14), ("性质", 16), ("统计�
 
 
 def _veto_reasons_of_agency(agency: Agency) -> Callable[[RankingSnapshot], str]:
-    """snapshot → the reasons of the agency's vetoes that counted in it, as `selectors.veto_reasons_of` says; two
-    queries for every snapshot of every cycle."""
+    """snapshot → the reasons of the agency's vetoes that counted in it, as `selectors.veto_reasons_of` says;
+    two queries in all, however many snapshots of however many cycles are asked about."""
     vetoes = list(ScoreEntry.objects.filter(agency=agency, kind=EntryKind.VETO, reverses__isnull=True)
                   .order_by("created_at", "id").values_list("id", "cycle_id", "reason", "created_at"))
     reversals = dict(ScoreEntry.objects.filter(reverses__in=[v[0] for v in vetoes])
