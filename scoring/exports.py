@@ -31,7 +31,7 @@ FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-SHEET_RANKINGS, SHEET_PARTS, SHEET_ABOUT = "排名", "各维度均值", "说明"
+SHEET_RANKINGS, SHEET_PARTS, SHEET_CARDS, SHEET_ABOUT = "排名", "各维度均值", "计分明细", "说明"
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,27 @@ def parts_record(scorecard: Scorecard, record: dict[str, Any]) -> dict[str, Any]
     return out
 
 
+CARD_COLUMNS = ["总名次", "机关编码", "机关名称", "组成部分", "得分", "权重", "权重占比", "样本数", "是否计入",
+                "未计入原因", "样本不足", "名次区间上限", "名次区间下限", "组内名次区间上限", "组内名次区间下限"]
+
+
+def card_records(scorecard: Scorecard, record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The full scorecard, one row per component: score, weight and its share, sample, why left out, the
+    small-sample flag, and the agency's 95% rank intervals (overall and in its group)."""
+    row = ranking_row(scorecard)
+    ranks = {"名次区间上限": row["rank_low"], "名次区间下限": row["rank_high"],
+             "组内名次区间上限": row["rank_in_group_low"], "组内名次区间下限": row["rank_in_group_high"]}
+    out = []
+    for code, label in COMPONENTS.items():
+        component = row["components"].get(code, {})
+        out.append({"总名次": record["总名次"], "机关编码": record["机关编码"], "机关名称": record["机关名称"],
+                    "组成部分": label, "得分": component.get("score"), "权重": component.get("weight"),
+                    "权重占比": component.get("weight_share"), "样本数": component.get("n"),
+                    "是否计入": _yes(component.get("included")), "未计入原因": component.get("reason_label") or "",
+                    "样本不足": _yes(component.get("small_sample")), **ranks})
+    return out
+
+
 def _has_parts(scorecards: list[Scorecard]) -> bool:
     return any((c or {}).get("parts") for s in scorecards for c in s.card.get("components", {}).values())
 
@@ -149,7 +170,8 @@ def export_filenames(snapshot: RankingSnapshot, *, group: str, fmt: str) -> tupl
 
 
 def rankings_export(snapshot: RankingSnapshot, *, group: str = "", fmt: str) -> Export:
-    """The snapshot's rankings (of one group when given) as CSV, or as XLSX with the means and a note."""
+    """The snapshot's rankings (of one group when given) as CSV, or as XLSX with the means, the full scorecards
+    (one row per component) and a note."""
     import pandas as pd
 
     if fmt not in FORMATS:
@@ -169,6 +191,8 @@ def rankings_export(snapshot: RankingSnapshot, *, group: str = "", fmt: str) -> 
             if _has_parts(scorecards):
                 means = [parts_record(s, r) for s, r in zip(scorecards, records, strict=True)]
                 _sheet(writer, pd.DataFrame(means), SHEET_PARTS)
+            cards = [line for s, r in zip(scorecards, records, strict=True) for line in card_records(s, r)]
+            _sheet(writer, pd.DataFrame(cards, columns=CARD_COLUMNS), SHEET_CARDS)
             about = pd.DataFrame(_about(snapshot, group, len(records)), columns=["项目", "内容"])
             _sheet(writer, about, SHEET_ABOUT)
     filename, ascii_filename = export_filenames(snapshot, group=group, fmt=fmt)

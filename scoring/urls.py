@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views
+from . import views, views_reports
 
 urlpatterns = [
     path("assess/", views.assess, name="assess"),
@@ -14,6 +14,12 @@ urlpatterns = [
          name="dashboard-publication-retry"),
     re_path(r"^dashboard/(?P<snapshot_id>[0-9]+)/rankings\.(?P<fmt>csv|xlsx)$", views.dashboard_export,
             name="dashboard-export"),
+    re_path(r"^dashboard/exports/(?P<kind>rankings|responses|opinions|notices|ledger)\.(?P<fmt>csv|xlsx)$",
+            views_reports.report_export, name="report-export"),
+    path("dashboard/bulletin/<int:snapshot_id>/", views_reports.bulletin, name="bulletin"),
+    path("dashboard/bulletin/<int:snapshot_id>.docx", views_reports.bulletin_docx, name="bulletin-docx"),
+    re_path(r"^agency/dossier/(?P<agency_code>[-a-zA-Z0-9_]+)\.(?P<fmt>csv|xlsx)$", views_reports.agency_dossier,
+            name="agency-dossier"),
     path("dashboard/<int:snapshot_id>/<slug:agency_code>/", views.dashboard_scorecard, name="dashboard-scorecard"),
     path("agency/", views.agency_scorecard, name="agency-scorecard"),
     path("dashboard/snapshots/<int:snapshot_id>/release/", views.dashboard_release, name="dashboard-release"),

@@ -107,7 +107,7 @@ def test_xlsx_sheets_parse_back_to_the_api_rankings_and_the_dimension_means(clie
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert f"filename*=UTF-8''{quote('排名_2026_2026-Q2.xlsx')}" in response["Content-Disposition"]
     book = openpyxl.load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["排名", "各维度均值", "说明"]
+    assert book.sheetnames == ["排名", "各维度均值", "计分明细", "说明"]
     assert [cell.value for cell in book["排名"][1]] == RANKING_COLUMNS
     rankings = pd.read_excel(io.BytesIO(response.content), sheet_name="排名", dtype=object)
     records = rankings.where(rankings.notna(), None).to_dict("records")
