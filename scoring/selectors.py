@@ -23,6 +23,7 @@ from .models import Assessment, Indicator, Publication, PublicRelease, RankingSn
 from .periods import periods_ended
 
 ZERO = Decimal("0")
+CENT = Decimal("0.01")
 
 
 def scheme_of(cycle: Cycle) -> dict[str, Any]:
@@ -61,9 +62,18 @@ def ledger_totals(*, cycle: Cycle, until: datetime) -> dict[int, dict[str, Any]]
                       bonus=Sum("points", filter=Q(kind=EntryKind.BONUS)),
                       deduction=Sum("points", filter=Q(kind=EntryKind.DEDUCTION)),
                       veto=net_count(EntryKind.VETO)))
-    return {row["agency_id"]: {"inspection": row["inspection"] or ZERO, "inspection_n": row["inspection_n"],
-                               "bonus": row["bonus"] or ZERO, "deduction": row["deduction"] or ZERO,
+    return {row["agency_id"]: {"inspection": _cents(row["inspection"]), "inspection_n": row["inspection_n"],
+                               "bonus": _cents(row["bonus"]), "deduction": _cents(row["deduction"]),
                                "veto": row["veto"] > 0} for row in rows}
+
+
+def _cents(total) -> Decimal:
+    """A ledger sum to the ledger's own precision (2 decimals).
+
+    Every entry is booked in cents, so the exact sum is a whole number of cents; SQLite sums DECIMAL columns
+    as floats (0.51 − 0.50 comes back 0.00999…), which this puts back. A no-op on PostgreSQL.
+    """
+    return ZERO if total is None else Decimal(total).quantize(CENT)
 
 
 def veto_reasons_of(snapshot: RankingSnapshot) -> dict[int, str]:
