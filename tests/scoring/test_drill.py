@@ -139,3 +139,19 @@ def test_a_notice_from_an_opinion_links_to_it(client, world, agency, admin):
     assert drill_world.PHONE not in page.split('id="notice-sources"')[1].split("</section>")[0]
     triage = client.get("/dashboard/opinions/?status=").content.decode()
     assert f"/dashboard/rectifications/{notice.pk}/" in triage  # and back from the opinion to its notice
+
+
+def test_a_ranking_notice_and_the_final_scorecard_link_to_each_other(client, cycle, agency, other_agency, admin):
+    from rectification import services as rectification
+    from tests.scoring.factories import snapshot_with
+
+    snapshot = snapshot_with(cycle, [other_agency, agency], final=True)
+    notice = rectification.notice_issue(agency=agency, cycle=cycle, source="ranking", text="排名靠后，限期整改",
+                                        source_key=f"ranking:{cycle.code}:{agency.code}", actor=admin)
+    client.force_login(admin)
+    card = client.get(f"/dashboard/{snapshot.pk}/{agency.code}/").content.decode()
+    assert 'id="ranking-notice"' in card and f"/dashboard/rectifications/{notice.pk}/" in card
+    page = client.get(f"/dashboard/rectifications/{notice.pk}/").content.decode()
+    assert 'data-source-kind="ranking"' in page and f"/dashboard/{snapshot.pk}/{agency.code}/" in page
+    other = client.get(f"/dashboard/{snapshot.pk}/{other_agency.code}/").content.decode()
+    assert 'id="ranking-notice"' not in other
