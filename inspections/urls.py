@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import drill, views
 
 app_name = "inspections"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("dashboard/findings/", views.review_queue, name="review"),
     path("dashboard/findings/<int:pk>/confirm/", views.review, {"verdict": "confirm"}, name="review-confirm"),
     path("dashboard/findings/<int:pk>/dismiss/", views.review, {"verdict": "dismiss"}, name="review-dismiss"),
+    path("dashboard/findings/<int:pk>/", drill.finding, name="finding"),
     path("dashboard/findings/appeals/", views.appeal_queue, name="appeals"),
     path("dashboard/findings/<int:pk>/adjudicate/", views.adjudicate, name="adjudicate"),
     path("agency/findings/", views.agency_findings, name="agency-findings"),

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views, views_reports
+from . import drill, views, views_reports
 
 urlpatterns = [
     path("assess/", views.assess, name="assess"),
@@ -21,6 +21,10 @@ urlpatterns = [
     re_path(r"^agency/dossier/(?P<agency_code>[-a-zA-Z0-9_]+)\.(?P<fmt>csv|xlsx)$", views_reports.agency_dossier,
             name="agency-dossier"),
     path("dashboard/<int:snapshot_id>/<slug:agency_code>/", views.dashboard_scorecard, name="dashboard-scorecard"),
+    path("dashboard/<int:snapshot_id>/<slug:agency_code>/responses/", drill.responses, name="drill-responses"),
+    path("dashboard/<int:snapshot_id>/<slug:agency_code>/indicators/<int:indicator_id>/", drill.indicator,
+         name="drill-indicator"),
+    path("dashboard/<int:snapshot_id>/<slug:agency_code>/entries/<int:entry_id>/", drill.entry, name="drill-entry"),
     path("agency/", views.agency_scorecard, name="agency-scorecard"),
     path("dashboard/snapshots/<int:snapshot_id>/release/", views.dashboard_release, name="dashboard-release"),
     path("public/", views.public_results, name="public-results"),

@@ -292,10 +292,12 @@ def _scorecard_context(snapshot: RankingSnapshot, scorecard: Scorecard) -> dict:
     return {
         "snapshot": snapshot, "cycle": cycle, "scorecard": scorecard, "agency": agency,
         "row": row, "card": scorecard.card,
-        "cells": [(_(COMPONENTS[code]), _shown(row["components"].get(code, {}))) for code in COMPONENTS],
+        "cells": [(code, _(COMPONENTS[code]), _shown(row["components"].get(code, {}))) for code in COMPONENTS],
         "components": _names(COMPONENTS),
-        "public": _count_table(inputs.get("public_counts") or {}, _names(DIMENSIONS)),
-        "appraisal": _count_table(inputs.get("appraisal_counts") or {}, _names(CATEGORIES)),
+        "public": _count_table(inputs.get("public_counts") or {}, _names(DIMENSIONS),
+                               _parts(scorecard, "public_survey")),
+        "appraisal": _count_table(inputs.get("appraisal_counts") or {}, _names(CATEGORIES),
+                                  _parts(scorecard, "appraisal")),
         "inputs": inputs, "levels": _names(LEVELS),
         **_counted_and_since(snapshot, scorecard),
         "radar_chart": _radar_chart(scorecard), "trend_chart": _trend_chart(snapshot, agency),
@@ -352,14 +354,21 @@ def _trend_chart(snapshot: RankingSnapshot, agency: Agency) -> dict | None:
             "current": next((i for i, p in enumerate(points) if p["period"] == snapshot.period), None)}
 
 
-def _count_table(counts: dict, names: dict[str, str]) -> list[tuple[str, list[int], int]]:
-    """[(label, [count of level 1..5], n)] for the dimensions or categories that have ratings."""
+def _parts(scorecard: Scorecard, component: str) -> dict:
+    """The stored per-dimension (or per-category) means and counts of a component of the scorecard."""
+    return ((scorecard.card or {}).get("components", {}).get(component) or {}).get("parts") or {}
+
+
+def _count_table(counts: dict, names: dict[str, str], parts: dict | None = None) -> list[dict]:
+    """[{code, label, counts: [(level, count) for level 1..5], n, mean}] for the dimensions or categories that
+    have ratings; the mean is the one the snapshot stored (its component's parts)."""
     table = []
     for code, label in names.items():
         levels = {int(k): v for k, v in (counts.get(code) or {}).items()}
         if levels:
-            row = [levels.get(level, 0) for level in LEVELS]
-            table.append((label, row, sum(row)))
+            row = [(level, levels.get(level, 0)) for level in LEVELS]
+            table.append({"code": code, "label": label, "counts": row, "n": sum(c for _level, c in row),
+                          "mean": ((parts or {}).get(code) or {}).get("mean")})
     return table
 
 

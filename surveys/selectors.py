@@ -329,3 +329,22 @@ def surveys_for_office() -> QuerySet[Survey]:
                       stored=_count_per_survey(Response.objects.all()),
                       opinion_count=_count_per_survey(Opinion.objects.all()),
                       ballot_count=_count_per_survey(Ballot.objects.all())))
+
+
+def responses_behind(*, cycle: Cycle, agency: Agency, until: datetime, dimension: str | None = None,
+                     level: int | None = None) -> QuerySet[Response]:
+    """The valid responses to the cycle's public surveys that an agency's level counts up to `until` are made of,
+    newest first; with `dimension` those that rated it (with `level`, at that level). Each with its window and
+    its opinion (whose contact only ever shows masked)."""
+    responses = Response.objects.filter(
+        survey__cycle=cycle, survey__kind=SurveyKind.PUBLIC, agency=agency, status=ResponseStatus.VALID,
+        submitted_at__gte=_start_of(cycle.starts_on), submitted_at__lt=until)
+    if dimension is not None:
+        column = rating_column(dimension)
+        responses = responses.filter(**({column: level} if level is not None else {f"{column}__isnull": False}))
+    elif level is not None:
+        rated = Q()
+        for d in DIMENSIONS:
+            rated |= Q(**{rating_column(d): level})
+        responses = responses.filter(rated)
+    return responses.select_related("window", "opinion").order_by("-submitted_at", "-id")

@@ -137,6 +137,9 @@ ROUTES = [
     ("bulletin-docx",               "GET",  "/dashboard/bulletin/{snapshot}.docx",             LOGIN, 200,   200,   403,   403,   403,   403),
     ("agency-dossier",              "GET",  "/agency/dossier/{agency}.xlsx",                   LOGIN, 200,   200,   403,   403,   403,   403),
     ("agency-dossier",              "GET",  "/agency/dossier/{agency}.csv",                    LOGIN, 200,   200,   403,   403,   403,   403),
+    ("drill-responses",             "GET",  "/dashboard/{snapshot}/{agency}/responses/",       LOGIN, 200,   200,   403,   403,   200,   404),
+    ("drill-indicator",             "GET",  "/dashboard/{snapshot}/{agency}/indicators/{indicator}/", LOGIN, 200, 200, 403,   403,   200,   404),
+    ("drill-entry",                 "GET",  "/dashboard/{snapshot}/{agency}/entries/{entry}/", LOGIN, 200,   200,   403,   403,   200,   404),
     ("agency-scorecard",            "GET",  "/agency/",                                        LOGIN, 403,   403,   403,   403,   200,   200),
     ("public-results",              "GET",  "/public/",                                        200,   200,   200,   200,   200,   200,   200),
     ("public-agency",               "GET",  "/public/a/{agency}/",                             200,   200,   200,   200,   200,   200,   200),
@@ -161,6 +164,8 @@ ROUTES = [
     ("inspections:review",          "GET",  "/dashboard/findings/",                            LOGIN, 200,   403,   403,   403,   403,   403),
     ("inspections:review-confirm",  "POST", "/dashboard/findings/{finding}/confirm/",          LOGIN, 302,   403,   403,   403,   403,   403),
     ("inspections:review-dismiss",  "POST", "/dashboard/findings/{finding}/dismiss/",          LOGIN, 302,   403,   403,   403,   403,   403),
+    ("inspections:finding",         "GET",  "/dashboard/findings/{confirmed}/",                LOGIN, 200,   200,   403,   403,   200,   404),
+    ("inspections:finding",         "GET",  "/dashboard/findings/{finding}/",                  LOGIN, 200,   200,   403,   403,   404,   404),
     ("inspections:appeals",         "GET",  "/dashboard/findings/appeals/",                    LOGIN, 200,   403,   403,   403,   403,   403),
     ("inspections:adjudicate",      "POST", "/dashboard/findings/{confirmed}/adjudicate/",     LOGIN, 302,   403,   403,   403,   403,   403),
     ("dashboard-cycle-status",      "POST", "/dashboard/cycle-status/",                        LOGIN, 302,   403,   403,   403,   403,   403),
@@ -292,7 +297,7 @@ def world(tmp_path, settings, agency, other_agency, cycle, admin, leader, inspec
                                         source_key="manual:matrix", actor=admin)
     rectification.notice_respond(notice=notice, actor=liaison, measures="已整改", files=[png()])
     entry = scoring.score_entry_book(cycle=cycle, agency=agency, kind="bonus", points="1", reason="表扬")
-    IndicatorFactory(cycle=cycle, assessor_unit=assessor.assessor_unit)
+    indicator = IndicatorFactory(cycle=cycle, assessor_unit=assessor.assessor_unit)
     snapshot = snapshot_with(cycle, [agency, other_agency])
     from django.contrib.contenttypes.models import ContentType
 
@@ -301,7 +306,7 @@ def world(tmp_path, settings, agency, other_agency, cycle, admin, leader, inspec
         "appraisal": appraisal.slug, "token": token, "receipt": opinion.receipt, "opinion": opinion.pk,
         "visit": visit.pk, "finding": finding.pk, "confirmed": confirmed.pk, "vevidence": vevidence.pk, "notice": notice.pk,
         "nevidence": NoticeEvidence.objects.get(notice=notice).pk, "entry": entry.pk, "snapshot": snapshot.pk,
-        "group": agency.group.code, "liaison": liaison.pk,
+        "group": agency.group.code, "liaison": liaison.pk, "indicator": indicator.pk,
         "notification": liaison.notifications.filter(notice=notice).order_by("pk").first().pk,
         "user_ct": ContentType.objects.get_for_model(liaison).pk,
         "users": {"anonymous": None, "admin": admin, "leader": leader, "inspector": inspector,
