@@ -23,6 +23,7 @@ from agencies.choices import CycleStatus
 from agencies.models import Agency, Cycle
 from agencies.services import cycle_refuse_locked
 from conduct_eval.errors import ConflictError
+from surveys import rollups as surveys_rollups
 
 from . import method
 from .choices import EntryKind, EntrySource
@@ -209,6 +210,7 @@ def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, 
     sweep should that fail (`publication_carry_out`).
     """
     span = snapshot_precheck(cycle=cycle, period=period, final=final)
+    surveys_rollups.catch_up()  # responses inserted uncounted (the Redis path) are in the rollups before we read
     with consistent_reads():
         # One snapshot of the database for every input: the scheme, the agencies, the survey counts, the
         # assessments and the ledger, so that no commit lands between two of these reads.
