@@ -212,7 +212,7 @@ def _parse(request, slug: str, at):
         return None
     try:
         data = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    except Exception:  # too big (RequestDataTooBig), too deep (RecursionError), not JSON: the DRF view's answer
         return None
     if not isinstance(data, dict) or not data.keys() <= FIELDS or _text(data, "opinion") != "" \
             or _text(data, "contact") != "":
