@@ -617,6 +617,10 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 figures.append(figure_post(server, survey, args.seed, args.posts or size["posts"], args.repeat))
                 print(_table(figures[-1:]), flush=True)
+                if recompute is None:  # the reads serve a stored snapshot: make one when the recompute did not
+                    from scoring.services import snapshot_compute
+
+                    snapshot_compute(cycle=cycle)
                 figures += figures_reads(server, cycle, admin, size["gets"])
                 print(_table(figures[-2:]), flush=True)
             finally:
