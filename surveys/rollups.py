@@ -125,9 +125,16 @@ def ballot_rebuild(*, survey_id: int) -> int:
 #   with Redis empty can both be told `valid`; the batch below keeps the database right.
 # * Authority. `catch_up` re-checks every uncounted valid row against the rows themselves, in
 #   submission order: a row that duplicates an earlier valid row is marked `duplicate` before it
-#   is counted. The contract's answer (DESIGN.md: `valid` or `duplicate`) is what the device was
-#   told; in the racing case above the stored status is the one scoring uses, the same outcome
-#   as if the second request had arrived a moment later, and the row is kept (nothing is lost).
+#   is counted. The immediate answer is right in every case but two, both needing the same device
+#   twice within milliseconds: (a) Redis lost its keys and two requests race between the script
+#   and the INSERT; (b) one request goes the database path (it carries an opinion, or Redis was
+#   briefly unreachable) while the other takes the hot path. Then both may be told `valid`; the
+#   batch stores the later one as `duplicate` (scoring counts it once, as if it had come a moment
+#   later), the row and any opinion are kept, and the device was not told anything the contract
+#   forbids (DESIGN.md: the answer says whether the response counts; the office's view of the row,
+#   the stored status, is the authority). In case (b) with the hot-path row the earlier one, the
+#   database path's row was counted inline and stays valid: two valid rows of one device, at most
+#   once per device and race — the price of not locking the hot path; accepted.
 # * Lateness. Celery beat runs `catch_up` every 5 s (surveys/schedule.py), so rollups lag live
 #   submissions by up to about 5 s plus a batch's time; every snapshot computation calls
 #   `catch_up` first (scoring.services.snapshot_compute), so no recompute misses a row.
@@ -135,7 +142,12 @@ def ballot_rebuild(*, survey_id: int) -> int:
 #   cheap to find) and the next snapshot computation or beat tick counts them; nothing is lost,
 #   dashboards that read rollups directly lag until then.
 # * Redis down. The view falls back to today's database path (services.response_submit: an
-#   advisory lock, one INSERT … SELECT that classifies and counts): slower, never a 500.
+#   advisory lock, one INSERT … SELECT that classifies and counts): slower, never a 500. Its rows
+#   are counted at once (counted = true), so the catch-up never sees them. The embedded default
+#   (SQLite, no Redis) always takes that path.
+# * Redis restarted. The rate counters start again from zero (a client may get one more window's
+#   worth); the duplicate keys are rebuilt lazily: a miss makes the INSERT … SELECT consult the
+#   database, and a duplicate found there re-arms the key with the earlier row's expiry.
 # * Exactly once. Rows are taken FOR UPDATE SKIP LOCKED and marked counted in the same
 #   transaction as the rollup UPSERT, after the rollup tables are locked (ROW EXCLUSIVE, the
 #   order `services.rollups_rebuild` also takes), so two catch-ups never count a row twice,
