@@ -208,7 +208,7 @@ def _text(data: dict, name: str) -> str | None:
 
 def _parse(request, slug: str, at):
     """(survey, agency, window, channel, columns) of a plain, correct request, else None."""
-    if request.content_type != "application/json":
+    if request.content_type != "application/json" or "HTTP_X_DEVICE_KEY" in request.META:  # devices: their own rules
         return None
     try:
         data = json.loads(request.body)
