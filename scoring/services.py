@@ -24,6 +24,7 @@ from agencies.choices import CycleStatus
 from agencies.models import Agency, Cycle
 from agencies.services import cycle_inputs_changed, cycle_refuse_locked
 from conduct_eval.errors import ConflictError
+from surveys import rollups as surveys_rollups
 
 from . import method
 from .choices import EntryKind, EntrySource
@@ -246,6 +247,9 @@ def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, 
     outbox of its consequences) in the same transaction; that is carried out after the commit, and by the
     sweep should that fail (`publication_carry_out`).
     """
+    # Responses stored uncounted (the Redis path) join the rollups first: that raises the input version, so the
+    # unchanged check below sees them too.
+    surveys_rollups.catch_up()
     if not final:
         unchanged = snapshot_unchanged(cycle=cycle, period=period)
         if unchanged is not None:

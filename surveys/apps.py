@@ -9,7 +9,7 @@ class SurveysConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from . import models
+        from . import fastpath, models  # noqa: F401 (fastpath: the catalog's invalidation signals)
 
         # Who changed a survey or an opinion's triage; contacts stay out of the audit trail.
         auditlog.register(models.Survey)

@@ -46,6 +46,11 @@ def over_limit(request, *, group: str, rate: str | None = None) -> bool:
     lockouts, which must fail closed, are kept in the database instead: AXES_HANDLER.)
     """
     try:
+        if group == "survey-response" and rate is None:
+            from . import fastpath
+
+            if fastpath.enabled():  # the hot path's counter (surveys/fastpath.py): one bucket for every way in
+                return fastpath.over_rate(request)
         usage = get_usage(request, group=group, key=_client, rate=rate or settings.SURVEY_RATE_LIMIT,
                           increment=True)
     except Exception as exc:  # any cache failure (connection refused, timeout): fail open, see above

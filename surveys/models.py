@@ -71,6 +71,9 @@ class Response(models.Model):
     status = models.CharField(_("状态"), max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.VALID)
     fingerprint = models.CharField(_("设备指纹"), max_length=64)
     submitted_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    # False only for rows of the Redis-decided submission path (surveys/fastpath.py), which inserts
+    # without touching the rollups; surveys.rollups.catch_up counts them in batches and sets it.
+    counted = models.BooleanField(_("已计入汇总"), default=True, db_default=True)
     for _dimension, _label in DIMENSIONS.items():
         locals()[rating_column(_dimension)] = models.PositiveSmallIntegerField(_(_label), null=True, blank=True)
     del _dimension, _label
@@ -82,6 +85,8 @@ class Response(models.Model):
             # The duplicate check: one valid response per survey, agency and device within a window.
             models.Index(fields=["survey", "agency", "fingerprint", "submitted_at"], name="response_dedup"),
             models.Index(fields=["survey", "submitted_at"], name="response_survey_time"),
+            # The catch-up's queue: tiny (only rows not yet counted), read oldest first.
+            models.Index(fields=["id"], condition=models.Q(counted=False), name="response_uncounted"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -270,6 +270,9 @@ def rollups_rebuild(*, survey: Survey, months: set[date]) -> int:
             adapt = connection.ops.adapt_datetimefield_value
             cursor.execute(sql, [month, survey.pk, ResponseStatus.VALID, adapt(start), adapt(end)])
             written += cursor.rowcount
+            # Recounted with the rest: the catch-up (rollups.catch_up) must not add them again.
+            Response.objects.filter(survey=survey, counted=False, submitted_at__gte=start,
+                                    submitted_at__lt=end).update(counted=True)
             written += _rollups_rebuild_days(survey, start, end)
         cycle_inputs_changed(survey.cycle_id)  # once per rebuild (an import, a demo load), not per row
     return written
