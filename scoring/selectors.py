@@ -186,18 +186,20 @@ def scoring_inputs(*, cycle: Cycle, until: datetime) -> list[AgencyInput]:
     Five queries whatever the volume: agencies, public counts, appraisal counts,
     assessments, ledger.
     """
-    agencies = Agency.objects.filter(active=True).select_related("group").order_by("code")
+    # Plain tuples: 2,000 Agency instances with their groups cost a tenth of a second for four fields.
+    agencies = (Agency.objects.filter(active=True).order_by("code")
+                .values_list("id", "code", "group__code", "has_service_window"))
     public = public_level_counts(cycle=cycle, until=until)
     appraisal = appraisal_level_counts(cycle=cycle, until=until)
     assessed = assessment_totals(cycle=cycle, until=until)
     ledger = ledger_totals(cycle=cycle, until=until)
     inputs = []
-    for agency in agencies:
-        pub, app = public.get(agency.id), appraisal.get(agency.id)
-        ass = assessed.get(agency.id)
-        led = ledger.get(agency.id, {})
+    for agency_id, code, group_code, has_service_window in agencies:
+        pub, app = public.get(agency_id), appraisal.get(agency_id)
+        ass = assessed.get(agency_id)
+        led = ledger.get(agency_id, {})
         inputs.append(AgencyInput(
-            code=agency.code, group=agency.group.code, has_service_window=agency.has_service_window,
+            code=code, group=group_code, has_service_window=has_service_window,
             public_counts=pub.counts if pub else {}, public_n=pub.n if pub else 0,
             appraisal_counts=app.counts if app else {}, appraisal_n=app.n if app else 0,
             assessment_points=ass["points"] if ass else None, assessment_max=ass["max_points"] if ass else None,

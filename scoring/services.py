@@ -6,6 +6,7 @@ transaction (a confirmed finding, an overdue notice, an upheld appeal).
 """
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -284,14 +285,13 @@ def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, 
             snapshot = RankingSnapshot.objects.create(cycle=cycle, period=span.name, until=span.until, final=final,
                                                       digest=digest, inputs_version=version, scheme=scheme,
                                                       computed_by=actor)
-            Scorecard.objects.bulk_create([
-                Scorecard(snapshot=snapshot, agency_id=by_code[card.agency], group_code=card.group,
-                          total=card.total, rank_overall=card.rank_overall, rank_in_group=card.rank_in_group,
-                          outcome=card.outcome, veto=card.veto, card=card.to_dict(),
-                          inputs={**_input_dict(inputs_by_code[card.agency]),
-                                  **counted.get(by_code[card.agency], {"entry_ids": [], "assessment_ids": []})})
+            _scorecards_store(snapshot, [
+                (by_code[card.agency], card.group, card.total, card.rank_overall, card.rank_in_group,
+                 card.outcome, card.veto, card.to_dict(),
+                 {**_input_dict(inputs_by_code[card.agency]),
+                  **counted.get(by_code[card.agency], {"entry_ids": [], "assessment_ids": []})})
                 for card in cards
-            ], batch_size=500)
+            ])
             if final:
                 publication = Publication.objects.create(snapshot=snapshot)
                 transaction.on_commit(lambda: publication_enqueue(publication_id=publication.pk), robust=True)
@@ -412,6 +412,41 @@ def recompute_sweep(*, at=None) -> int:
         except Exception:  # one failing recompute must not stop the sweep; the row stays pending
             logger.exception("recompute request %s failed; the next sweep tries again", request_id)
     return ran
+
+
+_SCORECARD_COLUMNS = ("agency_id", "group_code", "total", "rank_overall", "rank_in_group", "outcome", "veto",
+                      "card", "inputs")
+
+
+def _scorecards_store(snapshot: RankingSnapshot, rows: list[tuple]) -> None:
+    """Insert a snapshot's scorecards: rows of `_SCORECARD_COLUMNS` values, the two JSON documents as dicts.
+
+    On PostgreSQL one multi-row INSERT of pre-encoded JSON (the bytes `Scorecard.objects.bulk_create` would
+    send: `json.dumps` with the fields' `DjangoJSONEncoder`), without building 2,000 model instances and
+    compiling their parameters. Measured on the bench dataset (2,000 agencies, PostgreSQL 15, loaded 2-core
+    machine, medians of 3 side by side): 0.76 s with bulk_create, 0.66 s so; the rest is the server storing
+    4,000 jsonb documents, which only a single compact document would cut. The stored rows are identical.
+    Elsewhere (SQLite) `bulk_create`. No signal is lost: bulk_create sends none either.
+    """
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        Scorecard.objects.bulk_create([
+            Scorecard(snapshot=snapshot, **dict(zip(_SCORECARD_COLUMNS, row, strict=True))) for row in rows
+        ], batch_size=500)
+        return
+    encoder = Scorecard._meta.get_field("card").encoder
+    columns = ", ".join(("snapshot_id", *_SCORECARD_COLUMNS))
+    with connection.cursor() as cursor:
+        # Quoted by the driver itself (mogrify), then sent through Django's cursor so the query is logged
+        # and counted like any other.
+        raw = cursor.cursor
+        template = "(%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb)"
+        values = b", ".join(
+            raw.mogrify(template, (snapshot.pk, *row[:7], json.dumps(row[7], cls=encoder),
+                                   json.dumps(row[8], cls=encoder)))
+            for row in rows)
+        cursor.execute(f"INSERT INTO {Scorecard._meta.db_table} ({columns}) VALUES " + values.decode())
 
 
 def _input_dict(agency_input: method.AgencyInput) -> dict:
