@@ -1,18 +1,27 @@
-"""The apps' dependencies point one way: agencies, at the bottom, imports no other app of ConductEval."""
+"""The apps' dependencies point one way: agencies, at the bottom, imports no other app of ConductEval.
+
+The one exception is the scoring method itself (`scoring.method`): a pure package, importable without Django
+(tests/scoring/test_method_pure.py), whose scheme defaults the agencies app validates against.
+"""
 import ast
 from pathlib import Path
 
 from django.conf import settings
 
 OTHERS = {"surveys", "scoring", "rectification", "inspections", "demo", "<dynamic import>"}
+PURE = ("scoring.method",)
+
+
+def _is_pure(module: str) -> bool:
+    return any(module == name or module.startswith(name + ".") for name in PURE)
 
 
 def _imported_top_levels(path: Path) -> set[str]:
     names = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names |= {alias.name.split(".")[0] for alias in node.names if not _is_pure(alias.name)}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and not _is_pure(node.module):
             names.add(node.module.split(".")[0])
         elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "import_module":
             names.add("<dynamic import>")
