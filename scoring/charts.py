@@ -77,7 +77,10 @@ def _level_points(snapshot: RankingSnapshot) -> dict[str, float]:
 def heatmap(snapshot: RankingSnapshot, group: str) -> dict:
     """Agencies × the eight dimensions: the mean score of each dimension from the snapshot's stored counts."""
     points = _level_points(snapshot)
-    cards = cards_shown(snapshot, group)
+    # Agencies nobody rated in the public survey (no service window) have no row.
+    cards = [c for c in cards_shown(snapshot, group)
+             if any(sum(int(n) for n in by_level.values()) for by_level in
+                    ((c.inputs or {}).get("public_counts") or {}).values())]
     cells, means = [], []
     for y, card in enumerate(cards):
         counts = (card.inputs or {}).get("public_counts") or {}

@@ -27,8 +27,13 @@
              tooltip: { renderMode: "richText", confine: true } };
   }
 
+  // The agencies' names on a category axis, cut to a fixed width; the grid leaves that width (plus a margin) free.
+  function labelWidth() {
+    return narrow() ? 72 : 132;
+  }
+
   function nameAxis(names, extra) {
-    var width = narrow() ? 64 : 120;
+    var width = labelWidth();
     return Object.assign({ type: "category", data: names, inverse: true,
       axisLabel: { interval: 0, width: width, overflow: "truncate", fontSize: narrow() ? 10 : 11 },
       axisTick: { show: false } }, extra || {});
@@ -46,9 +51,9 @@
       el.style.height = Math.max(240, rows.length * (narrow() ? 16 : 18) + 70) + "px";
       var names = rows.map(function (r) { return r.name; });
       var option = base();
-      option.grid = { left: 8, right: 16, top: 28, bottom: 24, containLabel: true };
+      option.grid = { left: labelWidth() + 12, right: 16, top: 28, bottom: 24 };
       option.xAxis = { type: "value", min: data.axis.min, max: data.axis.max, position: "top",
-                       splitLine: { lineStyle: { color: "#eee" } } };
+                       axisLabel: { hideOverlap: true }, splitLine: { lineStyle: { color: "#eee" } } };
       option.yAxis = nameAxis(names);
       option.series = [{
         type: "custom", name: "95% 区间", silent: true,
@@ -83,7 +88,7 @@
       if (data.empty || !data.agencies.length) { return empty(data.message); }
       el.style.height = Math.max(260, data.agencies.length * (narrow() ? 15 : 17) + 120) + "px";
       var option = base();
-      option.grid = { left: 8, right: 8, top: narrow() ? 56 : 40, bottom: 48, containLabel: true };
+      option.grid = { left: labelWidth() + 12, right: 8, top: narrow() ? 56 : 40, bottom: 48 };
       option.xAxis = { type: "category", data: data.dimensions, position: "top", splitArea: { show: true },
                        axisLabel: { interval: 0, rotate: narrow() ? 50 : 0, fontSize: narrow() ? 10 : 11,
                                     formatter: function (v) { return narrow() ? short(v, 4) : v; } } };
@@ -118,6 +123,7 @@
       var xAxis = function (i) {
         return { type: "category", data: labels, gridIndex: i, boundaryGap: false,
                  axisLabel: { show: i === 1, hideOverlap: true, fontSize: narrow() ? 9 : 11,
+                              alignMinLabel: "left", alignMaxLabel: "right",
                               rotate: narrow() && labels.length > 6 ? 40 : 0 } };
       };
       option.xAxis = [xAxis(0), xAxis(1)];

@@ -53,6 +53,9 @@ def test_heat_map_means_come_from_the_snapshots_stored_counts(client, cycle, man
     Scorecard.objects.create(snapshot=snapshot, agency=many[1], group_code="window", total=70, rank_overall=2,
                              rank_in_group=1, card=card_of(many[1], total=70, rank=2, rank_in_group=1),
                              inputs={"public_counts": {"service_attitude": {"5": 1, "1": 1}, "integrity": {"4": 4}}})
+    Scorecard.objects.create(snapshot=snapshot, agency=many[2], group_code="economy", total=60, rank_overall=3,
+                             rank_in_group=1, card=card_of(many[2], total=60, rank=3, rank_in_group=1),
+                             inputs={"public_counts": {}})  # no service window: nobody rated it, no row
     client.force_login(admin)
     data = _get(client, "heatmap").json()
     assert data["agencies"] == ["市第0局", "市第1局"] and len(data["dimensions"]) == 8
