@@ -70,8 +70,8 @@ def demo_load(*, cycle: Cycle, stdout) -> None:
     # Route the first few new citizen opinions (surveys' demo makes them), so /track/ shows a loop.
     # Only once: a rerun would otherwise route three more each time.
     routed = (OpinionStatus.ROUTED, OpinionStatus.RESPONDED, OpinionStatus.RESOLVED, OpinionStatus.REOPENED)
-    if not Opinion.objects.filter(status__in=routed).exists():
-        for opinion in Opinion.objects.filter(status=OpinionStatus.NEW).order_by("created_at")[:3]:
+    if not Opinion.objects.filter(status__in=routed, survey__cycle=cycle).exists():
+        for opinion in Opinion.objects.filter(status=OpinionStatus.NEW, survey__cycle=cycle).order_by("created_at")[:3]:
             services.opinion_triage(opinion=opinion, action="route", agency=opinion.agency, actor=admin)
     overdue = services.notices_mark_overdue()
     stdout.write(f"整改：新增 {made} 件演示整改通知，{overdue} 件标记逾期")

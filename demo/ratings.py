@@ -203,8 +203,8 @@ def _insert_rows(rows: list[tuple]) -> None:
 
 
 def _load_appraisal(survey: Survey, characters: dict[str, float], rng: random.Random) -> tuple[int, list[str]]:
-    """A panel per category; part of it has voted since the appraisal opened (if it has)."""
-    now = timezone.now()
+    """A panel per category; part of it has voted since the appraisal opened (if it has; all who would, once closed)."""
+    now = min(timezone.now(), survey.closes_at - timedelta(minutes=1))
     agencies = list(Agency.objects.filter(active=True).values_list("pk", "code"))
     voted, samples = 0, []
     for category, size in CATEGORY_PANEL.items():

@@ -1,11 +1,17 @@
 from django.urls import path, re_path
 
-from . import drill, views, views_reports
+from . import chart_views, drill, views, views_reports
 
 urlpatterns = [
     path("assess/", views.assess, name="assess"),
     path("assess/cell/", views.assess_cell, name="assess-cell"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/charts/", chart_views.panel, name="dashboard-charts"),
+    path("dashboard/charts/ranking.json", chart_views.ranking, name="dashboard-charts-ranking"),
+    path("dashboard/charts/heatmap.json", chart_views.heatmap, name="dashboard-charts-heatmap"),
+    path("dashboard/charts/trends.json", chart_views.trends, name="dashboard-charts-trends"),
+    path("dashboard/charts/funnel.json", chart_views.funnel, name="dashboard-charts-funnel"),
+    path("dashboard/charts/responses.json", chart_views.responses, name="dashboard-charts-responses"),
     path("dashboard/recompute/", views.dashboard_recompute, name="dashboard-recompute"),
     path("dashboard/ledger/", views.ledger, name="dashboard-ledger"),
     path("dashboard/ledger/<int:entry_id>/reverse/", views.ledger_reverse, name="dashboard-ledger-reverse"),

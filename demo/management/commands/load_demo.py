@@ -15,7 +15,7 @@ from django.utils import timezone
 from agencies import services
 from agencies.choices import CycleStatus, Role
 from agencies.models import Agency, AgencyGroup, Cycle, User, Window
-from demo import ledger, notices, ratings, visits
+from demo import history, ledger, notices, ratings, visits
 from demo.city import ASSESSOR_UNITS, DEFAULT_WINDOW, GROUPS, LEADERS, WINDOW_SETS
 from rectification.services import calendar_seed_from_library
 
@@ -84,8 +84,9 @@ class Command(BaseCommand):
             status=CycleStatus.OPEN, scheme={})
 
     def load_apps(self, cycle: Cycle) -> None:
-        """Each part of the demo city, in dependency order: ratings and opinions, the ledger, notices, visits."""
-        for module in (ratings, ledger, notices, visits):
+        """Each part of the demo city, in dependency order: ratings and opinions, a year of history, the ledger,
+        notices, visits."""
+        for module in (ratings, history, ledger, notices, visits):
             module.demo_load(cycle=cycle, stdout=self.stdout)
 
     def load_users(self) -> list[tuple[str, str, str]]:
