@@ -123,7 +123,7 @@ def panel(request):
     return render(request, "scoring/partials/charts_panel.html", panel_context(cycle, snapshot, group))
 
 
-def panel_context(cycle, snapshot, group) -> dict:
+def panel_context(cycle, snapshot, group, *, periods=None, groups=None) -> dict:
     """What the panel's template needs: the switches, the query its charts fetch with, the trend's agencies."""
     query = {"cycle": cycle.code if cycle else "", "period": snapshot.period if snapshot else "", "group": group}
     cards = charts.cards_shown(snapshot, group) if snapshot else []
@@ -131,6 +131,8 @@ def panel_context(cycle, snapshot, group) -> dict:
     return {"charts_cycle": cycle, "charts_snapshot": snapshot, "charts_group": group,
             "charts_query": urlencode(query),
             "charts_agencies": [(c.agency.code, c.agency.name, c.agency.code in chosen) for c in cards],
-            "charts_periods": selectors.snapshot_periods(cycle=cycle) if cycle else [],
-            "charts_groups": AgencyGroup.objects.order_by("order", "code").values_list("code", "name"),
+            "charts_periods": periods if periods is not None else (
+                selectors.snapshot_periods(cycle=cycle) if cycle else []),
+            "charts_groups": groups if groups is not None else (
+                AgencyGroup.objects.order_by("order", "code").values_list("code", "name")),
             "charts_kinds": [("week", _("按周")), ("month", _("按月")), ("quarter", _("按季度"))]}

@@ -181,7 +181,7 @@ def dashboard(request):
         rows = sorted((r for r in rows if r["group"] == group), key=group_order)
     return render(request, "scoring/dashboard.html", {
         "cycle": cycle, "cycles": Cycle.objects.order_by("-starts_on"), "periods": periods,
-        "snapshot": snapshot, "rows": rows, "group": group, "totals_chart": _totals_chart(rows),
+        "snapshot": snapshot, "rows": rows, "group": group,
         "groups": AgencyGroup.objects.order_by("order", "code").values_list("code", "name"),
         "components": _names(COMPONENTS), "is_admin": is_admin(request.user),
         "may_finalize": is_admin(request.user) and cycle.status in (CycleStatus.CLOSED, CycleStatus.PUBLISHED)
@@ -219,12 +219,6 @@ def _table_rows(snapshot: RankingSnapshot | None) -> list[dict]:
     for row in rows:
         row["cells"] = [_shown(row["components"].get(code, {})) for code in COMPONENTS]
     return rows
-
-
-def _totals_chart(rows: list[dict]) -> dict:
-    """The bar chart of the rows shown: names, totals, outcomes (numbers as JSON numbers)."""
-    return {"labels": [r["agency_name"] for r in rows], "totals": [float(r["total"]) for r in rows],
-            "outcomes": [r["outcome"] for r in rows]}
 
 
 @login_required

@@ -30,21 +30,6 @@
              plugins: { legend: { display: false }, tooltip: tooltip } };
   }
 
-  function totals(data) {
-    return {
-      type: "bar",
-      data: {
-        labels: data.labels,
-        datasets: [{
-          label: "总分",
-          data: data.totals,
-          backgroundColor: data.outcomes.map(function (o) { return COLORS[o] || COLORS.none; })
-        }]
-      },
-      options: options({ y: { beginAtZero: true, suggestedMax: 100 }, x: { ticks: { autoSkip: false, maxRotation: 90 } } })
-    };
-  }
-
   function radar(data) {
     return {
       type: "radar",
@@ -73,7 +58,6 @@
   }
 
   function start() {
-    draw("ce-totals-chart", "ce-totals-data", totals);
     draw("ce-radar-chart", "ce-radar-data", radar);
     draw("ce-trend-chart", "ce-trend-data", trend);
   }

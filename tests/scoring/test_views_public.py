@@ -111,19 +111,14 @@ def test_public_results_fit_a_phone(client, cycle, agency):
 
 # --- charts ---------------------------------------------------------------------------
 
-def test_dashboard_totals_chart_carries_the_shown_rows(client, cycle, city, leader):
+def test_dashboard_charts_are_vendored_and_the_old_0_to_100_bar_chart_is_gone(client, cycle, city, leader):
+    """The ranking is drawn by the chart panel on a fitted axis (tests/scoring/test_charts.py), from this site only."""
     snapshot_with(cycle, city)
     client.force_login(leader)
     page = client.get("/dashboard/").content.decode()
-    data = json_block(page, "ce-totals-data")
-    assert data["labels"][:2] == ["市第0局", "市第1局"] and len(data["totals"]) == 30
-    assert data["totals"][:3] == [85.0, 80.0, 75.0]
-    assert data["outcomes"][0] == "commended" and data["outcomes"][-1] == "warned"
-    assert 'id="ce-totals-chart"' in page
-    assert "/static/vendor/chart.js-4.6.1/chart.umd.js" in page and "/static/scoring/charts.js" in page
+    assert 'id="ce-totals-chart"' not in page and "ce-totals-data" not in page
+    assert "/static/vendor/echarts-6.1.0/echarts.min.js" in page
     assert not re.search(r'<script[^>]+src="(https?:)?//', page)  # offline: nothing from a CDN
-    group_page = client.get("/dashboard/?group=economy").content.decode()
-    assert json_block(group_page, "ce-totals-data")["labels"] == [f"市第{i}局" for i in range(0, 30, 2)]
 
 
 @pytest.fixture
