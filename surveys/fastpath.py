@@ -259,7 +259,11 @@ def submit(request, slug: str):
         over, known, version = script(keys=[rate_key, dup_key, VERSION_KEY],
                                       args=[limit, period, dedup], client=client)
     except Exception as exc:  # Redis down or hung: the database path decides (and its limit fails open)
-        logger.warning("survey hot path unavailable (%s); answering through the database path", exc)
+        from .limits import log_outage
+
+        log_outage("survey-response", exc)  # once a minute, not once per submission
+        # The database path would ask the same Redis for its limit and wait out a second timeout: it need not.
+        request.ce_redis_unavailable = True
         return None
     if over:
         return JsonResponse({"detail": "提交过于频繁，请稍后再试", "errors": {}}, status=429)

@@ -24,7 +24,7 @@ _OUTAGE_LOG_EVERY = 60.0  # seconds: an outage under load must not write a trace
 _last_outage_log = 0.0
 
 
-def _log_outage(group: str, exc: Exception) -> None:
+def log_outage(group: str, exc: Exception) -> None:
     global _last_outage_log
     now = time.monotonic()
     if now - _last_outage_log >= _OUTAGE_LOG_EVERY:
@@ -45,6 +45,8 @@ def over_limit(request, *, group: str, rate: str | None = None) -> bool:
     database's one-valid-response-per-device rule still holds without the cache. (Login
     lockouts, which must fail closed, are kept in the database instead: AXES_HANDLER.)
     """
+    if getattr(request, "ce_redis_unavailable", False):  # this request already waited out Redis once
+        return False
     try:
         if group == "survey-response" and rate is None:
             from . import fastpath
@@ -54,6 +56,6 @@ def over_limit(request, *, group: str, rate: str | None = None) -> bool:
         usage = get_usage(request, group=group, key=_client, rate=rate or settings.SURVEY_RATE_LIMIT,
                           increment=True)
     except Exception as exc:  # any cache failure (connection refused, timeout): fail open, see above
-        _log_outage(group, exc)
+        log_outage(group, exc)
         return False
     return bool(usage and usage["should_limit"])
