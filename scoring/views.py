@@ -217,7 +217,8 @@ def _table_rows(snapshot: RankingSnapshot | None) -> list[dict]:
     """The snapshot's rows as the API answers them, each with its components in the table's column order."""
     rows = ranking_rows(snapshot, selectors.scorecards_of(snapshot)) if snapshot else []
     for row in rows:
-        row["cells"] = [_shown(row["components"].get(code, {})) for code in COMPONENTS]
+        row["cells"] = [{**_shown(row["components"].get(code, {})), "label": _(COMPONENTS[code])}
+                        for code in COMPONENTS]
     return rows
 
 
