@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint bench bench-micro loadtest clean
+.PHONY: run test lint bench bench-micro loadtest screenshots clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ bench-micro: $(VENV)/.installed
 # LOADTEST_ARGS="--submissions 300 --clients 16" for the CI-sized run.
 loadtest: $(VENV)/.installed
 	bin/with-services $(PY) -m bench.loadtest $(LOADTEST_ARGS)
+
+# The README's screenshots (docs/screenshots/*.png), written by the office's browser test in Debian's Chromium.
+screenshots: $(VENV)/.installed
+	CE_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/test_office_e2e_browser.py -q -p no:cacheprovider
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
