@@ -60,7 +60,8 @@ def ranking(snapshot: RankingSnapshot, group: str) -> dict:
     rows = []
     for card in cards_shown(snapshot, group):
         total = float(card.total)
-        low, high = _float(card.card.get("total_low")), _float(card.card.get("total_high"))
+        shown = card.full_card
+        low, high = _float(shown.get("total_low")), _float(shown.get("total_high"))
         rows.append({"agency": card.agency.code, "name": card.agency.name, "total": total,
                      "low": low if low is not None else total, "high": high if high is not None else total,
                      "rank": card.rank_in_group if group else card.rank_overall, "outcome": card.outcome,

@@ -196,6 +196,37 @@ class Scorecard(AppendOnlyModel):
     def __str__(self):
         return f"{self.agency} {self.total}"
 
+    @property
+    def full_card(self) -> dict:
+        """The card with its 95% intervals: stored after the official result (ScorecardInterval), or inside the
+        card itself for snapshots stored before they were apart. Without intervals yet, their keys are None."""
+        try:
+            interval = self.interval
+        except ScorecardInterval.DoesNotExist:
+            return self.card
+        return {**self.card, **interval.values}
+
+
+class ScorecardInterval(AppendOnlyModel):
+    """计分卡区间 — the advisory 95% intervals of one scorecard's total and ranks.
+
+    The official result (total, ranks, outcome) is committed and served first; the intervals, resampled
+    (scoring.method.intervals: hundreds of draws of every agency's counts), follow in a transaction of their
+    own, so they never hold a ranking back. `values` holds the interval keys of `method.Scorecard.to_dict()`,
+    exactly as they were stored inside the card before; readers see them merged (`Scorecard.full_card`).
+    """
+
+    scorecard = models.OneToOneField(Scorecard, models.PROTECT, primary_key=True, related_name="interval",
+                                     verbose_name=_("计分卡"))
+    values = models.JSONField(_("95% 区间"), encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("计分卡区间")
+        verbose_name_plural = _("计分卡区间")
+
+    def __str__(self):
+        return f"{self.scorecard} {self.values.get('total_low')}–{self.values.get('total_high')}"
+
 
 class RecomputeRequest(models.Model):
     """重算请求 — the outbox of recomputes asked for in the full stack.

@@ -32,7 +32,7 @@ def _component(component: dict[str, Any]) -> dict[str, Any]:
 
 def ranking_row(scorecard: Scorecard, veto_reasons: dict[int, str] | None = None) -> dict[str, Any]:
     """One row; `veto_reasons` (from `selectors.veto_reasons_of`) gives a vetoed agency's reason."""
-    card = scorecard.card
+    card = scorecard.full_card
     return {
         "agency": scorecard.agency.code,
         "agency_name": scorecard.agency.name,

@@ -321,7 +321,7 @@ def _veto_reasons_of_agency(agency: Agency) -> Callable[[RankingSnapshot], str]:
 
 def dossier_cards(agency: Agency) -> list[Scorecard]:
     """The agency's scorecard of every period of every cycle: the newest snapshot of each (final ones kept)."""
-    cards = (Scorecard.objects.filter(agency=agency).select_related("agency", "snapshot__cycle")
+    cards = (Scorecard.objects.filter(agency=agency).select_related("agency", "snapshot__cycle", "interval")
              .order_by("snapshot__cycle__starts_on", "snapshot__until", "snapshot__period", "-snapshot__final",
                        "-snapshot__computed_at", "-snapshot_id"))
     seen, kept = set(), []

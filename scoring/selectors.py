@@ -248,14 +248,14 @@ def snapshot_periods(*, cycle: Cycle) -> list[str]:
 
 def scorecards_of(snapshot: RankingSnapshot) -> QuerySet[Scorecard]:
     """A snapshot's scorecards in rank order; unrated agencies (no rank) last."""
-    return (Scorecard.objects.filter(snapshot=snapshot).select_related("agency", "agency__group")
+    return (Scorecard.objects.filter(snapshot=snapshot).select_related("agency", "agency__group", "interval")
             .order_by(F("rank_overall").asc(nulls_last=True), "agency__code"))
 
 
 def scorecard_of(snapshot: RankingSnapshot, *, agency_code: str | None = None,
                  agency_id: int | None = None) -> Scorecard | None:
     """One agency's scorecard in `snapshot` (by code or id), or None if the snapshot has none for it."""
-    cards = Scorecard.objects.select_related("agency", "agency__group").filter(snapshot=snapshot)
+    cards = Scorecard.objects.select_related("agency", "agency__group", "interval").filter(snapshot=snapshot)
     cards = cards.filter(agency__code=agency_code) if agency_code is not None else cards.filter(agency_id=agency_id)
     return cards.first()
 
@@ -341,7 +341,7 @@ def snapshots_public() -> list[RankingSnapshot]:
 
 def scorecards_of_agency(snapshots: list[RankingSnapshot], *, agency_id: int) -> dict[int, Scorecard]:
     """snapshot id → the agency's scorecard, over `snapshots`, in one query (its public page's history)."""
-    cards = Scorecard.objects.filter(snapshot__in=snapshots, agency_id=agency_id).select_related("agency")
+    cards = Scorecard.objects.filter(snapshot__in=snapshots, agency_id=agency_id).select_related("agency", "interval")
     return {card.snapshot_id: card for card in cards}
 
 

@@ -37,6 +37,7 @@ from .models import (
     RankingSnapshot,
     RecomputeRequest,
     Scorecard,
+    ScorecardInterval,
     ScoreEntry,
 )
 from .periods import CYCLE, Period, PeriodError, period_parse
@@ -238,7 +239,8 @@ def snapshot_unchanged(*, cycle: Cycle, period: str = CYCLE) -> RankingSnapshot 
     return None
 
 
-def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, actor=None) -> RankingSnapshot:
+def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, actor=None,
+                     intervals: bool = True) -> RankingSnapshot:
     """Recompute `cycle` for `period` and store the snapshot (unless an identical one is the newest).
 
     Unchanged inputs since the newest snapshot (by the cycle's input version) return it at once, without
@@ -247,6 +249,10 @@ def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, 
     The final annual snapshot needs a closed cycle, is stored once, and writes its publication row (the
     outbox of its consequences) in the same transaction; that is carried out after the commit, and by the
     sweep should that fail (`publication_carry_out`).
+
+    The advisory 95% intervals come after the official result, in a transaction of their own
+    (`snapshot_intervals_store`): the ranking is committed, and served, before they are resampled. With
+    `intervals=False` they are left to the caller (or to the sweep, `snapshot_intervals_sweep`).
     """
     # Responses stored uncounted (the Redis path) join the rollups first: that raises the input version, so the
     # unchanged check below sees them too.
@@ -277,7 +283,7 @@ def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, 
         if (newest is not None and newest.digest == digest and newest.inputs_version in (None, version)
                 and newest.until == span.until):
             return newest
-    cards = method.compute_with_intervals(inputs, scheme)
+    cards = method.compute(inputs, scheme)
     by_code = {agency.code: agency.id for agency in Agency.objects.filter(code__in=[i.code for i in inputs])}
     inputs_by_code = {i.code: i for i in inputs}
     try:
@@ -297,7 +303,69 @@ def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, 
                 transaction.on_commit(lambda: publication_enqueue(publication_id=publication.pk), robust=True)
     except IntegrityError:
         raise ConflictError("本周期的年度最终结果已生成") from None
+    if intervals:
+        try:
+            with transaction.atomic():  # a savepoint inside a caller's transaction: a failure undoes only this
+                snapshot_intervals_store(snapshot=snapshot, cards=cards, inputs=inputs)
+        except Exception:  # advisory: the ranking stands without them, and the sweep tries again
+            logger.exception("95%% intervals of snapshot %s failed; the sweep tries again", snapshot.pk)
     return snapshot
+
+
+INTERVAL_KEYS = ("total_low", "total_high", "rank_low", "rank_high", "rank_in_group_low", "rank_in_group_high")
+INTERVALS_SWEEP_DAYS = 3
+
+
+def snapshot_intervals_store(*, snapshot: RankingSnapshot, cards: list[method.Scorecard] | None = None,
+                             inputs: list[method.AgencyInput] | None = None) -> int:
+    """Resample and store the 95% intervals of a stored snapshot's scorecards, once; returns how many were stored.
+
+    `cards` and `inputs` are the snapshot's own (its recompute has them at hand); without them they are rebuilt
+    from what the snapshot stored, the inputs of every scorecard and its scheme, so the intervals are the same
+    either way (the method is deterministic: fixed draws and seed). Snapshots stored before the intervals lived
+    apart carry them inside their cards and get no second copy. Readers see them through `Scorecard.full_card`.
+    """
+    stored = list(Scorecard.objects.filter(snapshot=snapshot).select_related("agency", "interval"))
+    missing = [row for row in stored if not hasattr(row, "interval") and row.card.get("total_low") is None]
+    if not missing:
+        return 0
+    if cards is None or inputs is None:
+        inputs = [method.AgencyInput(**{name: row.inputs[name] for name in _INPUT_FIELDS}) for row in stored]
+        cards = method.compute(inputs, snapshot.scheme)
+    shown = {card.agency: card.to_dict() for card in method.with_intervals(cards, inputs, snapshot.scheme)}
+    with transaction.atomic():
+        ScorecardInterval.objects.bulk_create(
+            [ScorecardInterval(scorecard=row, values={key: shown[row.agency.code][key] for key in INTERVAL_KEYS})
+             for row in missing], batch_size=1000, ignore_conflicts=True)
+        transaction.on_commit(lambda: snapshot_cached_forget(snapshot))
+    return len(missing)
+
+
+def snapshot_cached_forget(snapshot: RankingSnapshot) -> None:
+    """Drop what was cached of a snapshot before its intervals were stored (the rankings API's body)."""
+    from .api.views import ranking_body_key
+
+    try:
+        cache.delete(ranking_body_key(snapshot))
+    except Exception:  # a cache that is down holds nothing to forget
+        logger.warning("cache unreachable: the rankings body of snapshot %s lives out its time", snapshot.pk)
+
+
+def snapshot_intervals_sweep(*, at: datetime | None = None) -> int:
+    """The intervals of recent snapshots whose own recompute did not store them (it failed, or left them to the
+    sweep); returns how many snapshots got them. Older snapshots keep what they have."""
+    at = at or timezone.now()
+    # A scorecard with no interval stored and none inside its card (snapshots stored before they lived apart).
+    recent = (RankingSnapshot.objects.filter(computed_at__gte=at - timedelta(days=INTERVALS_SWEEP_DAYS),
+                                             scorecards__interval__isnull=True, scorecards__card__total_low=None)
+              .distinct().order_by("computed_at"))
+    done = 0
+    for snapshot in recent:
+        try:
+            done += snapshot_intervals_store(snapshot=snapshot) > 0
+        except Exception:  # one failing snapshot must not stop the others
+            logger.exception("95%% intervals of snapshot %s failed; the next sweep tries again", snapshot.pk)
+    return done
 
 
 def recompute_request(*, cycle: Cycle, period: str = CYCLE, final: bool = False, actor=None) -> str:

@@ -37,8 +37,11 @@ def recompute_requested(request_id: int) -> int | None:
 
 @shared_task(name="scoring.recompute_sweep", ignore_result=True)
 def recompute_sweep() -> int:
-    """Run the requested recomputes whose message never reached a worker (the broker was down)."""
-    return services.recompute_sweep()
+    """Run the requested recomputes whose message never reached a worker (the broker was down), then store the
+    95% intervals that a recompute left missing."""
+    ran = services.recompute_sweep()
+    services.snapshot_intervals_sweep()
+    return ran
 
 
 @shared_task(name="scoring.recompute_changed_cycles", ignore_result=True)

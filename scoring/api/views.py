@@ -177,13 +177,18 @@ class Rankings(CycleMixin, APIView):
 RANKINGS_BODY_SECONDS = 24 * 3600
 
 
+def ranking_body_key(snapshot) -> str:
+    # The digest and the time too: an id alone could name another snapshot after a database is restored.
+    return f"scoring:rankings-body:{snapshot.pk}:{snapshot.digest[:16]}:{snapshot.computed_at.timestamp()}"
+
+
 def ranking_body(snapshot) -> bytes:
     """The snapshot's rankings as the JSON body the API answers, rendered once per snapshot and then served
-    from the cache: a snapshot never changes, so nothing invalidates it (the entry merely expires after a day
-    unread, so old snapshots do not hold the cache's memory). 2,000 scorecards are read and rendered once, not
+    from the cache: a snapshot never changes once its intervals are stored after it (which forgets the entry:
+    `services.snapshot_cached_forget`); the entry merely expires after a day unread, so old snapshots do not
+    hold the cache's memory). 2,000 scorecards are read and rendered once, not
     on every request."""
-    # The digest and the time too: an id alone could name another snapshot after a database is restored.
-    key = f"scoring:rankings-body:{snapshot.pk}:{snapshot.digest[:16]}:{snapshot.computed_at.timestamp()}"
+    key = ranking_body_key(snapshot)
     body = cache.get(key)
     if body is None:
         body = JSONRenderer().render(ranking_payload(snapshot, selectors.scorecards_of(snapshot)))
