@@ -136,3 +136,71 @@ def test_a_bad_queue_filter_is_an_error_under_its_field(office, opinions, query,
 def test_the_opinions_api_keeps_its_iso_moments(api, opinions):
     found = api.get("/api/v1/opinions/", {"created_after": "2026-03-05T23:00:00+08:00", "status": "new"})
     assert found.status_code == 200 and found.json()["count"] == 2
+
+
+# --- the ledger ------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def entries(cycle, agency, other_agency, admin):
+    from scoring.services import score_entry_book
+
+    return [score_entry_book(cycle=cycle, agency=a, kind="bonus", points=1, reason=reason, actor=admin)
+            for a, reason in ((agency, "公安品牌创建"), (other_agency, "市场监管表彰"))]
+
+
+@pytest.mark.parametrize("typed", ["市公安局", "公安", "GAJ"])
+def test_the_ledger_finds_an_agency_by_name(office, entries, cycle, typed):
+    html = html_of(office.get(LEDGER, {"cycle": cycle.code, "agency": typed}))
+    assert "公安品牌创建" in html and "市场监管表彰" not in html
+    form = filter_form(html, "ledger-filters")
+    assert f'value="{typed}"' in form and '<datalist id="f-agency-agencies">' in form
+    assert "---------" not in html
+
+
+def test_the_ledger_takes_a_cycle_by_name(office, entries, cycle):
+    assert "公安品牌创建" in html_of(office.get(LEDGER, {"cycle": cycle.name}))
+
+
+@pytest.mark.parametrize("query, field", [({"agency": "市税务局"}, "机关"), ({"cycle": "1999"}, "周期")])
+def test_a_bad_ledger_filter_is_an_error_and_no_list(office, entries, query, field):
+    html = html_of(office.get(LEDGER, query), 400)
+    assert re.search(rf'data-filter-error>{field}：', html) and "data-filter-invalid" in html
+    assert "公安品牌创建" not in html
+
+
+def test_a_bad_ledger_filter_books_nothing(office, cycle, agency):
+    from scoring.models import ScoreEntry
+
+    office.post(f"{LEDGER}?cycle=nothing", {"agency": "gaj", "kind": "bonus", "points": "1", "reason": "品牌"})
+    assert not ScoreEntry.objects.exists()
+
+
+# --- the dashboard ---------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def ranked(cycle, agency, other_agency):
+    from tests.factories import AgencyFactory, AgencyGroupFactory
+    from tests.scoring.factories import snapshot_with
+
+    economy = AgencyGroupFactory(code="economy", name="综合经济部门")
+    snapshot_with(cycle, [agency, other_agency, AgencyFactory(code="fgw", name="市发展改革委", group=economy)])
+
+
+@pytest.mark.parametrize("typed", ["综合经济部门", "经济", "economy"])
+def test_the_dashboard_takes_a_group_by_name(office, ranked, typed):
+    html = html_of(office.get(DASHBOARD, {"group": typed}))
+    assert re.search(r'href="/dashboard/\d+/fgw/"', html) and not re.search(r'href="/dashboard/\d+/gaj/"', html)
+    form = filter_form(html, "dashboard-filters")
+    assert 'value="economy" selected' in form
+    assert_one_all_per_dropdown(form)
+
+
+def test_the_dashboard_takes_a_cycle_by_name(office, ranked, cycle):
+    assert "市公安局" in html_of(office.get(DASHBOARD, {"cycle": cycle.name}))
+
+
+@pytest.mark.parametrize("query, field", [({"group": "不存在的分组"}, "分组"), ({"period": "2026-13"}, "期间")])
+def test_a_bad_dashboard_filter_is_an_error_and_no_rows(office, ranked, query, field):
+    html = html_of(office.get(DASHBOARD, query), 400)
+    assert re.search(rf'data-filter-error>{field}：', html) and "data-filter-invalid" in html
+    assert not re.search(r'href="/dashboard/\d+/gaj/"', html)  # no row to read as the filtered ranking
