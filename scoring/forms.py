@@ -40,6 +40,7 @@ class DashboardFilterForm(forms.Form):
     """The dashboard's period (one that has a snapshot) and group (by name or code); a value that names nothing
     is an error under its field."""
 
+    cycle = forms.CharField(label=_("周期"), required=False)  # read by the view, which needs it first
     period = forms.CharField(label=_("期间"), required=False, max_length=20)
     group = GroupField(label=_("分组"), required=False)
 

@@ -185,9 +185,8 @@ def assess_cell(request):
 def dashboard(request):
     """排名: the snapshot of a period, overall or per group, with outcome badges and a period switch."""
     require_role(request.user, Role.ADMIN, Role.LEADER)
-    cycle = _cycle_from(request)
-    periods = selectors.snapshot_periods(cycle=cycle)
-    filters, period, group = _dashboard_filters(request, periods)
+    filters, cycle, period, group = _dashboard_filters(request)
+    periods = filters.periods
     snapshot = selectors.snapshot_newest(cycle=cycle, period=period)
     rows = _table_rows(snapshot) if filters.is_valid() else []
     if group:
@@ -207,12 +206,20 @@ def dashboard(request):
     }, status=200 if filters.is_valid() else 400)
 
 
-def _dashboard_filters(request, periods: list[str]) -> tuple[DashboardFilterForm, str | None, str]:
-    """The dashboard's filter form, the period asked for (None: the newest) and the group's code ("" for all);
-    a value that names nothing leaves the form invalid, and the page shows its error and no rows."""
-    filters = DashboardFilterForm(request.GET, periods=periods)
+def _dashboard_filters(request) -> tuple[DashboardFilterForm, Cycle, str | None, str]:
+    """The dashboard's filter form, the cycle (by code or name), the period asked for (None: the newest) and the
+    group's code ("" for all). A value that names nothing leaves the form invalid, and the page shows its error
+    and no rows (of the current cycle when the cycle is the bad value)."""
+    code = request.GET.get("cycle") or ""
+    named = _cycle_exact(code) if code else None
+    cycle = named or cycle_current()
+    if cycle is None:
+        raise Http404("还没有评议周期")
+    filters = DashboardFilterForm(request.GET, periods=selectors.snapshot_periods(cycle=cycle))
+    if filters.is_valid() and code and named is None:
+        filters.add_error("cycle", _("没有这个评议周期：%(code)s") % {"code": code})
     data = filters.cleaned_data if filters.is_valid() else {}
-    return filters, data.get("period"), data["group"].code if data.get("group") else ""
+    return filters, cycle, data.get("period"), data["group"].code if data.get("group") else ""
 
 
 # What the dashboard's buttons say for each move of the cycle's state machine.

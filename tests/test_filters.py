@@ -199,7 +199,8 @@ def test_the_dashboard_takes_a_cycle_by_name(office, ranked, cycle):
     assert "市公安局" in html_of(office.get(DASHBOARD, {"cycle": cycle.name}))
 
 
-@pytest.mark.parametrize("query, field", [({"group": "不存在的分组"}, "分组"), ({"period": "2026-13"}, "期间")])
+@pytest.mark.parametrize("query, field", [({"group": "不存在的分组"}, "分组"), ({"period": "2026-13"}, "期间"),
+                                          ({"cycle": "1999"}, "周期")])
 def test_a_bad_dashboard_filter_is_an_error_and_no_rows(office, ranked, query, field):
     html = html_of(office.get(DASHBOARD, query), 400)
     assert re.search(rf'data-filter-error>{field}：', html) and "data-filter-invalid" in html
