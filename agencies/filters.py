@@ -21,6 +21,23 @@ from .models import Agency, AgencyGroup, Cycle
 from .selectors import agencies_named, cycles_named, groups_named
 
 
+def mark_invalid(form) -> None:
+    """Give the controls of a form's fields in error Bootstrap's red outline (their message is under them)."""
+    for name in form.errors:
+        if name in form.fields:
+            attrs = form.fields[name].widget.attrs
+            if "is-invalid" not in attrs.get("class", "").split():
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+
+
+class InvalidMarked:
+    """Mix into a `forms.Form` (before it): its fields in error are outlined in red (see `mark_invalid`)."""
+
+    def full_clean(self):
+        super().full_clean()
+        mark_invalid(self)
+
+
 class NamedInput(forms.TextInput):
     """A text box suggesting names as the user types: a `<datalist>` of (name, code) pairs."""
 

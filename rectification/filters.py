@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 
-from agencies.filters import AgencyFilter, CycleFilter
+from agencies.filters import AgencyFilter, CycleFilter, mark_invalid
 from surveys.choices import OpinionStatus
 from surveys.models import Opinion
 
@@ -35,6 +35,11 @@ class StyledFilterSet(django_filters.FilterSet):
                     field.choices = choices
                 else:
                     field.choices = [("", _("全部")), *choices]
+
+    def is_valid(self):
+        valid = super().is_valid()
+        mark_invalid(self.form)
+        return valid
 
 
 class MomentField(IsoDateTimeField):

@@ -2,7 +2,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from agencies.filters import AgencyField, CycleField, GroupField
+from agencies.filters import AgencyField, CycleField, GroupField, InvalidMarked
 from agencies.models import Agency
 
 from .choices import EntryKind
@@ -24,7 +24,7 @@ class ReverseForm(forms.Form):
     reason = forms.CharField(label=_("冲销理由"), max_length=500)
 
 
-class LedgerFilterForm(forms.Form):
+class LedgerFilterForm(InvalidMarked, forms.Form):
     """The ledger's filters: the cycle and the agency by name or code; a value that names nothing is an error."""
 
     cycle = CycleField(label=_("周期"), required=False)
@@ -36,7 +36,7 @@ class LedgerFilterForm(forms.Form):
         self.fields["agency"].widget.attrs["class"] = "form-control form-control-sm"
 
 
-class DashboardFilterForm(forms.Form):
+class DashboardFilterForm(InvalidMarked, forms.Form):
     """The dashboard's period (one that has a snapshot) and group (by name or code); a value that names nothing
     is an error under its field."""
 

@@ -89,6 +89,7 @@ def test_a_bad_board_filter_is_an_error_under_its_field_and_no_list(office, noti
     html = html_of(office.get(BOARD, query), 400)
     assert re.search(rf'data-filter-error>{field}：', html)
     assert "data-filter-invalid" in html
+    assert filter_form(html, "board-filters").count("is-invalid") == 1  # the control in error is outlined
     assert "公安窗口态度差" not in html.split('id="board-filters"')[1]
 
 
@@ -164,6 +165,7 @@ def test_the_ledger_takes_a_cycle_by_name(office, entries, cycle):
 @pytest.mark.parametrize("query, field", [({"agency": "市税务局"}, "机关"), ({"cycle": "1999"}, "周期")])
 def test_a_bad_ledger_filter_is_an_error_and_no_list(office, entries, query, field):
     html = html_of(office.get(LEDGER, query), 400)
+    assert filter_form(html, "ledger-filters").count("is-invalid") == 1
     assert re.search(rf'data-filter-error>{field}：', html) and "data-filter-invalid" in html
     assert "公安品牌创建" not in html
 
@@ -203,5 +205,6 @@ def test_the_dashboard_takes_a_cycle_by_name(office, ranked, cycle):
                                           ({"cycle": "1999"}, "周期")])
 def test_a_bad_dashboard_filter_is_an_error_and_no_rows(office, ranked, query, field):
     html = html_of(office.get(DASHBOARD, query), 400)
+    assert filter_form(html, "dashboard-filters").count("is-invalid") == 1
     assert re.search(rf'data-filter-error>{field}：', html) and "data-filter-invalid" in html
     assert not re.search(r'href="/dashboard/\d+/gaj/"', html)  # no row to read as the filtered ranking
