@@ -154,10 +154,3 @@ class CycleFilter(django_filters.Filter):
     """Filter on a cycle typed by name or code (see `CycleField`)."""
 
     field_class = CycleField
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class GroupFilter(django_filters.Filter):
-    """Filter on an agency group typed by name or code (see `GroupField`)."""
-
-    field_class = GroupField
