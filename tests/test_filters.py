@@ -208,3 +208,14 @@ def test_a_bad_dashboard_filter_is_an_error_and_no_rows(office, ranked, query, f
     assert filter_form(html, "dashboard-filters").count("is-invalid") == 1
     assert re.search(rf'data-filter-error>{field}：', html) and "data-filter-invalid" in html
     assert not re.search(r'href="/dashboard/\d+/gaj/"', html)  # no row to read as the filtered ranking
+
+
+def test_a_cycle_or_a_group_is_found_by_name_code_or_an_unambiguous_part(cycle, group):
+    from agencies.selectors import cycles_named, groups_named
+    from tests.factories import AgencyGroupFactory
+
+    assert cycles_named(cycle.name) == cycles_named("2026") == cycles_named("年度") == [cycle]
+    assert cycles_named("2031") == []
+    economy = AgencyGroupFactory(code="economy", name="综合经济部门")
+    assert groups_named("窗口") == groups_named("WINDOW") == [group]
+    assert set(groups_named("部门")) == {group, economy}  # ambiguous: the field asks to pick one
