@@ -6,7 +6,7 @@ from datetime import date
 from django.db.models import Q, QuerySet
 
 from .choices import CycleStatus
-from .models import Agency, Cycle
+from .models import Agency, AgencyGroup, Cycle
 
 
 def agencies_active() -> QuerySet[Agency]:
@@ -26,6 +26,24 @@ def agencies_named(value: str) -> list[Agency]:
     if exact:
         return exact
     return list(Agency.objects.filter(name__icontains=value).order_by("name")[:10])
+
+
+def _named(model, value: str, order: str) -> list:
+    value = (value or "").strip()
+    if not value:
+        return []
+    exact = list(model.objects.filter(Q(code__iexact=value) | Q(name=value)).order_by("pk")[:2])
+    return exact or list(model.objects.filter(name__icontains=value).order_by(order)[:10])
+
+
+def cycles_named(value: str) -> list[Cycle]:
+    """The cycles a typed name or code means, read as `agencies_named` reads agencies (`2026年度`, `2026`, `2026年`)."""
+    return _named(Cycle, value, "-starts_on")
+
+
+def groups_named(value: str) -> list[AgencyGroup]:
+    """The agency groups a typed name or code means, read as `agencies_named` reads agencies."""
+    return _named(AgencyGroup, value, "order")
 
 
 def cycles_open() -> QuerySet[Cycle]:

@@ -1,11 +1,13 @@
 """One FilterSet per list, shared by the pages and the API."""
+import datetime
+
 import django_filters
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 
-from agencies.filters import AgencyFilter
+from agencies.filters import AgencyFilter, CycleFilter, mark_invalid
 from surveys.choices import OpinionStatus
 from surveys.models import Opinion
 
@@ -34,6 +36,11 @@ class StyledFilterSet(django_filters.FilterSet):
                 else:
                     field.choices = [("", _("全部")), *choices]
 
+    def is_valid(self):
+        valid = super().is_valid()
+        mark_invalid(self.form)
+        return valid
+
 
 class MomentField(IsoDateTimeField):
     """An ISO 8601 moment, read in Shanghai time and from 2000 to 2100: PostgreSQL refuses an offset past ±15:59
@@ -57,6 +64,37 @@ class MomentFilter(django_filters.IsoDateTimeFilter):
     field_class = MomentField
 
 
+class DayField(forms.DateField):
+    """A day from a date picker (`2026-03-05`), from 2000 to 2100 like `MomentField`."""
+
+    widget = forms.DateInput(attrs={"type": "date", "min": "2000-01-01", "max": "2100-12-31"}, format="%Y-%m-%d")
+    input_formats = ["%Y-%m-%d"]
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is not None and not 2000 <= value.year <= 2100:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return value
+
+
+class DayFilter(django_filters.Filter):
+    """A moment field filtered by whole days in Shanghai time: from the start of the day (`gte`), or up to and
+    including the day (`end=True`: before the next day's start)."""
+
+    field_class = DayField
+
+    def __init__(self, *args, end: bool = False, **kwargs):
+        self.end = end
+        kwargs["lookup_expr"] = "lt" if end else "gte"
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        day = value + datetime.timedelta(days=1) if self.end else value
+        return super().filter(qs, timezone.make_aware(datetime.datetime.combine(day, datetime.time.min)))
+
+
 class NoticeFilterSet(StyledFilterSet):
     agency = django_filters.CharFilter(field_name="agency__code", label=_("机关编码"))
     status = django_filters.ChoiceFilter(choices=NoticeStatus.choices, label=_("状态"))
@@ -67,6 +105,24 @@ class NoticeFilterSet(StyledFilterSet):
     class Meta:
         model = RectificationNotice
         fields = ["agency", "status", "source", "overdue", "cycle"]
+
+
+class NoticeBoardFilterSet(NoticeFilterSet):
+    """The office's board: the API's notice filters, with the agency and the cycle typed by name or code, the
+    issue date from date pickers, and an overdue choice that refuses a value it does not know."""
+
+    agency = AgencyFilter(field_name="agency", label=_("机关"))
+    cycle = CycleFilter(field_name="cycle", label=_("评议周期"))
+    overdue = django_filters.ChoiceFilter(choices=[("true", _("是")), ("false", _("否"))], method="by_overdue",
+                                          label=_("逾期"))
+    issued_after = DayFilter(field_name="issued_at", label=_("下发日期起"))
+    issued_before = DayFilter(field_name="issued_at", end=True, label=_("下发日期止"))
+
+    class Meta(NoticeFilterSet.Meta):
+        fields = ["agency", "status", "source", "overdue", "cycle", "issued_after", "issued_before"]
+
+    def by_overdue(self, queryset, name, value):
+        return queryset.filter(overdue=value == "true")
 
 
 OPINION_SORTS = {
@@ -94,3 +150,11 @@ class OpinionFilterSet(StyledFilterSet):
 
     def sort_by(self, queryset, name, value):
         return queryset.order_by(*OPINION_SORTS[value][1])
+
+
+class OpinionQueueFilterSet(OpinionFilterSet):
+    """The office's triage queue: the API's opinion filters, with the submission dates from date pickers (the
+    API keeps its ISO 8601 moments)."""
+
+    created_after = DayFilter(field_name="created_at", label=_("提交日期起"))
+    created_before = DayFilter(field_name="created_at", end=True, label=_("提交日期止"))

@@ -25,7 +25,7 @@ from surveys.models import Opinion
 from . import evidence as evidence_files
 from . import links, selectors, services
 from .choices import BulkAction
-from .filters import NoticeFilterSet, OpinionFilterSet
+from .filters import NoticeBoardFilterSet, OpinionQueueFilterSet
 from .forms import BulkTriageForm, FeedbackForm, RespondForm, TriageForm, VerifyForm
 from .models import RectificationNotice
 
@@ -119,14 +119,17 @@ def evidence_download(request, pk, evidence_pk):
 def rectification_board(request):
     require_role(request.user, Role.ADMIN, Role.LEADER)
     cycle = cycle_current()
-    filters = NoticeFilterSet(request.GET or None, queryset=selectors.notices_visible(request.user))
-    notices = filters.qs.order_by("-overdue", "status", "deadline", "id")
+    filters = NoticeBoardFilterSet(request.GET or None, queryset=selectors.notices_visible(request.user))
+    # A filter value that means nothing is an error under its field and an empty list, never the whole board.
+    valid = not filters.is_bound or filters.is_valid()
+    notices = (filters.qs if valid else RectificationNotice.objects.none()).order_by("-overdue", "status",
+                                                                                   "deadline", "id")
     return render(request, "rectification/board.html", {
         "filters": filters, "page": _page(request, notices), "cycle": cycle,
         "stats": selectors.notice_stats(cycle=cycle) if cycle else None,
         "overdue": selectors.notices_visible(request.user).filter(overdue=True)
         .exclude(status__in=selectors.CLOSED_STATUSES).order_by("deadline")[:20],
-    })
+    }, status=200 if valid else 400)
 
 
 CLUSTERS_PAGE_SIZE = 20
@@ -184,7 +187,7 @@ def triage_queue(request):
         return HttpResponseBadRequest(_("view：应为 list 或 clusters"))
     data = request.GET.copy()
     data.setdefault("status", OpinionStatus.NEW)
-    filters = OpinionFilterSet(data, queryset=selectors.opinions_for_triage())
+    filters = OpinionQueueFilterSet(data, queryset=selectors.opinions_for_triage())
     bulk = BulkTriageForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":

@@ -2,6 +2,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from agencies.filters import AgencyField, CycleField, GroupField, InvalidMarked
 from agencies.models import Agency
 
 from .choices import EntryKind
@@ -21,3 +22,36 @@ class EntryForm(forms.Form):
 
 class ReverseForm(forms.Form):
     reason = forms.CharField(label=_("冲销理由"), max_length=500)
+
+
+class LedgerFilterForm(InvalidMarked, forms.Form):
+    """The ledger's filters: the cycle and the agency by name or code; a value that names nothing is an error."""
+
+    cycle = CycleField(label=_("周期"), required=False)
+    agency = AgencyField(label=_("机关"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "f-%s")  # beside the booking form's own `id_agency`
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].widget.attrs["class"] = "form-control form-control-sm"
+
+
+class DashboardFilterForm(InvalidMarked, forms.Form):
+    """The dashboard's period (one that has a snapshot) and group (by name or code); a value that names nothing
+    is an error under its field."""
+
+    cycle = forms.CharField(label=_("周期"), required=False)  # read by the view, which needs it first
+    period = forms.CharField(label=_("期间"), required=False, max_length=20)
+    group = GroupField(label=_("分组"), required=False)
+
+    def __init__(self, *args, periods=(), **kwargs):
+        kwargs.setdefault("auto_id", "f-%s")
+        super().__init__(*args, **kwargs)
+        self.periods = list(periods)
+
+    def clean_period(self):
+        period = self.cleaned_data["period"]
+        if period and period not in self.periods:
+            raise forms.ValidationError(_("本周期没有这一期间的排名快照：%(period)s"), code="invalid_choice",
+                                        params={"period": period})
+        return period or None

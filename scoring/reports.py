@@ -26,7 +26,7 @@ from django.utils.timezone import localtime
 
 from agencies.models import Agency, AgencyGroup, Cycle
 from agencies.scheme import DIMENSIONS
-from agencies.selectors import cycle_current
+from agencies.selectors import cycle_current, groups_named
 from rectification.choices import NoticeAction, NoticeSource, NoticeStatus
 from rectification.models import NoticeEvent, OpinionTag, RectificationNotice
 from surveys.choices import Channel, OpinionStatus, ResponseStatus
@@ -74,9 +74,11 @@ class Scope:
 
 
 def scope_from(params) -> Scope:
-    """The scope of `?cycle=&period=&group=`; a value that names nothing raises ReportError naming its field."""
+    """The scope of `?cycle=&period=&group=` (a cycle by code or name, a group by code, name or an unambiguous part
+    of its name); a value that names nothing, or several, raises ReportError naming its field."""
     code = (params.get("cycle") or "").strip()
-    cycle = Cycle.objects.filter(code=code).first() if code else cycle_current()
+    cycle = Cycle.objects.filter(Q(code=code) | Q(name=code)).order_by("-starts_on").first() if code else \
+        cycle_current()
     if cycle is None:
         raise ReportError("cycle", f"没有这个评议周期：{code}" if code else "还没有评议周期")
     try:
@@ -85,9 +87,11 @@ def scope_from(params) -> Scope:
         raise ReportError("period", str(exc)) from None
     group = None
     if group_code := (params.get("group") or "").strip():
-        group = AgencyGroup.objects.filter(code=group_code).first()
-        if group is None:
-            raise ReportError("group", f"没有这个分组：{group_code}")
+        found = groups_named(group_code)
+        if len(found) != 1:
+            raise ReportError("group", f"没有这个分组：{group_code}" if not found else
+                              f"“{group_code}”对应多个分组：{'、'.join(g.name for g in found[:5])}")
+        group = found[0]
     return Scope(cycle=cycle, period=period, group=group)
 
 

@@ -22,13 +22,13 @@ from agencies.access import is_admin, require_role
 from agencies.choices import CycleStatus, Role
 from agencies.models import Agency, AgencyGroup, Cycle
 from agencies.scheme import CATEGORIES, COMPONENTS, DIMENSIONS, LEVELS
-from agencies.selectors import agencies_active, cycle_current
+from agencies.selectors import agencies_active, cycle_current, cycles_named
 from agencies.services import cycle_moves, cycle_status_change
 from conduct_eval.errors import ConflictError
 from conduct_eval.security import framable_by
 
 from . import exports, selectors, services
-from .forms import EntryForm, ReverseForm
+from .forms import DashboardFilterForm, EntryForm, LedgerFilterForm, ReverseForm
 from .models import Assessment, Indicator, Publication, RankingSnapshot, Scorecard, ScoreEntry
 from .rankings import group_order, ranking_row, ranking_rows
 from .templatetags.scoring_labels import period_label
@@ -50,11 +50,17 @@ def _shown(component: dict) -> dict:
 
 
 def _cycle_from(request) -> Cycle:
+    """The cycle of `?cycle=` (its code or its exact name), else the current one; one that names nothing is a 404."""
     code = request.GET.get("cycle") or request.POST.get("cycle")
-    cycle = Cycle.objects.filter(code=code).first() if code else cycle_current()
+    cycle = _cycle_exact(code) if code else cycle_current()
     if cycle is None:
-        raise Http404("还没有评议周期")
+        raise Http404(_("没有这个评议周期：%(code)s") % {"code": code} if code else "还没有评议周期")
     return cycle
+
+
+def _cycle_exact(value: str) -> Cycle | None:
+    found = [c for c in cycles_named(value) if value.strip().lower() in (c.code.lower(), c.name)]
+    return found[0] if len(found) == 1 else None
 
 
 def _messages_of(exc: Exception) -> list[str]:
@@ -72,9 +78,15 @@ LEDGER_PAGE_SIZE = 50
 def ledger(request):
     """计分台账: the cycle's entries, and the office books a bonus, a deduction or a veto (POST)."""
     require_role(request.user, Role.ADMIN)
-    cycle = _cycle_from(request)
+    filters = LedgerFilterForm(request.GET)
+    valid = filters.is_valid()
+    # A filter value that names nothing is an error under its field and an empty ledger (of the current cycle
+    # when the cycle is the bad value), and nothing is booked.
+    cycle = (filters.cleaned_data.get("cycle") if valid else None) or cycle_current()
+    if cycle is None:
+        raise Http404("还没有评议周期")
     form = EntryForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and valid and form.is_valid():
         data = form.cleaned_data
         try:
             entry = services.score_entry_book(cycle=cycle, agency=data["agency"], kind=data["kind"],
@@ -89,14 +101,16 @@ def ledger(request):
             messages.success(request, _("已登记：%(entry)s") % {"entry": entry})
             return redirect(f"{request.path}?cycle={cycle.code}")
     entries = selectors.score_entries_visible(user=request.user, cycle=cycle).select_related("reversed_by")
-    agency = request.GET.get("agency") or ""
-    if agency:
-        entries = entries.filter(agency__code=agency)
+    if not valid:
+        entries = entries.none()
+    elif agency := filters.cleaned_data.get("agency"):
+        entries = entries.filter(agency=agency)
     return render(request, "scoring/ledger.html", {
-        "cycle": cycle, "cycles": Cycle.objects.order_by("-starts_on"), "form": form, "agency": agency,
+        "cycle": cycle, "cycles": Cycle.objects.order_by("-starts_on"), "form": form, "filters": filters,
+        "agency": filters.data.get("agency", ""),
         "agencies": agencies_active().order_by("code"), "reverse_form": ReverseForm(),
         "page": Paginator(entries, LEDGER_PAGE_SIZE).get_page(request.GET.get("page")),
-    }, status=400 if form.errors else 200)
+    }, status=400 if form.errors or not valid else 200)
 
 
 @login_required
@@ -171,12 +185,10 @@ def assess_cell(request):
 def dashboard(request):
     """排名: the snapshot of a period, overall or per group, with outcome badges and a period switch."""
     require_role(request.user, Role.ADMIN, Role.LEADER)
-    cycle = _cycle_from(request)
-    periods = selectors.snapshot_periods(cycle=cycle)
-    period = request.GET.get("period") or None
+    filters, cycle, period, group = _dashboard_filters(request)
+    periods = filters.periods
     snapshot = selectors.snapshot_newest(cycle=cycle, period=period)
-    rows = _table_rows(snapshot)
-    group = request.GET.get("group") or ""
+    rows = _table_rows(snapshot) if filters.is_valid() else []
     if group:
         rows = sorted((r for r in rows if r["group"] == group), key=group_order)
     return render(request, "scoring/dashboard.html", {
@@ -190,7 +202,24 @@ def dashboard(request):
         "inputs_changed_at": selectors.inputs_changed_since(cycle, newest=None if period else snapshot),
         "cycle_moves": [(status, _(CYCLE_MOVE_LABELS[status])) for status in cycle_moves(cycle)]
         if is_admin(request.user) else [],
-    })
+        "filters": filters,
+    }, status=200 if filters.is_valid() else 400)
+
+
+def _dashboard_filters(request) -> tuple[DashboardFilterForm, Cycle, str | None, str]:
+    """The dashboard's filter form, the cycle (by code or name), the period asked for (None: the newest) and the
+    group's code ("" for all). A value that names nothing leaves the form invalid, and the page shows its error
+    and no rows (of the current cycle when the cycle is the bad value)."""
+    code = request.GET.get("cycle") or ""
+    named = _cycle_exact(code) if code else None
+    cycle = named or cycle_current()
+    if cycle is None:
+        raise Http404("还没有评议周期")
+    filters = DashboardFilterForm(request.GET, periods=selectors.snapshot_periods(cycle=cycle))
+    if filters.is_valid() and code and named is None:
+        filters.add_error("cycle", _("没有这个评议周期：%(code)s") % {"code": code})
+    data = filters.cleaned_data if filters.is_valid() else {}
+    return filters, cycle, data.get("period"), data["group"].code if data.get("group") else ""
 
 
 # What the dashboard's buttons say for each move of the cycle's state machine.

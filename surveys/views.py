@@ -230,14 +230,15 @@ def anomalies(request, slug):
     survey = selectors.survey_public(slug)
     if survey is None:
         return message(request, _("未找到该调查"), "", status=404)
-    try:
-        days = max(1, min(366, int(request.GET.get("days", 30))))
-    except ValueError:
-        days = 30
+    raw = request.GET.get("days") or "30"
+    days = int(raw) if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 366 else None
     until = min(timezone.now(), survey.closes_at)
-    hints = response_anomalies(survey=survey, since=until - timedelta(days=days), until=until)
-    return render(request, "surveys/anomalies.html", {"survey": survey, "hints": hints, "days": days,
-                                                      "flagged": sum(bool(h.reasons) for h in hints)})
+    # A number of days that means nothing is an error beside the switch and no list, not the default silently.
+    hints = response_anomalies(survey=survey, since=until - timedelta(days=days), until=until) if days else []
+    return render(request, "surveys/anomalies.html", {
+        "survey": survey, "hints": hints, "days": days, "flagged": sum(bool(h.reasons) for h in hints),
+        "days_error": None if days else _("应为 1 至 366 之间的整数天数：%(value)s") % {"value": raw},
+    }, status=200 if days else 400)
 
 
 @role_required(Role.ADMIN)

@@ -333,3 +333,12 @@ def test_the_whole_cycle_holds_entries_booked_after_its_end_and_a_month_only_its
     assert [r["事由"] for r in csv.DictReader(io.StringIO(body.decode("utf-8-sig")))] == ["六月加分"]
     _r, body = get(client, admin, "/dashboard/exports/ledger.csv?period=2026-05")
     assert list(csv.DictReader(io.StringIO(body.decode("utf-8-sig")))) == []
+
+
+def test_exports_take_a_group_and_a_cycle_by_name(client, admin, cycle, world):
+    _r, by_code = get(client, admin, "/dashboard/exports/ledger.csv?period=2026-Q2&group=economy")
+    for query in (f"cycle={cycle.name}&period=2026-Q2&group=综合经济部门", "period=2026-Q2&group=经济"):
+        response, body = get(client, admin, f"/dashboard/exports/ledger.csv?{query}")
+        assert response.status_code == 200 and body == by_code
+    response, _body = get(client, admin, "/dashboard/exports/ledger.csv?group=部门")  # both groups' names
+    assert response.status_code == 400 and list(response.json()) == ["group"]

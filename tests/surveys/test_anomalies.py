@@ -57,5 +57,7 @@ def test_the_anomaly_page_is_for_the_office(survey, admin, group, django_assert_
     assert page.status_code == 200
     html = page.content.decode()
     assert all(f"窗口{i}" in html for i in range(8)) and "满分答卷占 100%" in html
-    assert office.get(f"/s/{survey.slug}/anomalies/?days=x").status_code == 200
+    bad = office.get(f"/s/{survey.slug}/anomalies/?days=x")  # shown as an error beside the switch, not ignored
+    assert bad.status_code == 400 and "data-filter-error" in bad.content.decode()
+    assert "窗口0" not in bad.content.decode()
     assert Client().get(f"/s/{survey.slug}/anomalies/").status_code == 302
