@@ -4,9 +4,12 @@ tests that need real services (PostgreSQL, Redis, Chromium).
 Without the service they skip loudly; with REQUIRE_SERVICES=1 (as in CI) they fail instead.
 """
 import os
+import threading
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connection
+from django.test.testcases import LiveServerThread
 from rest_framework.test import APIClient
 
 from agencies.choices import Role
@@ -52,6 +55,46 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.write_sep("!", f"{len(skipped)} TESTS SKIPPED: real PostgreSQL/Redis/Chromium not configured",
                                    red=True, bold=True)
         terminalreporter.write_line("Run .ci/run (or set DATABASE_URL / REDIS_URL) to exercise them.")
+
+
+class _OneRequestAtATime:
+    """A WSGI app that answers one request at a time, its body read to the end inside the lock; static and media
+    files, which read no database, are served beside them."""
+
+    def __init__(self, app):
+        from django.conf import settings
+
+        self.app, self.lock = app, threading.Lock()
+        self.files = tuple(url for url in (settings.STATIC_URL, settings.MEDIA_URL) if url and url != "/")
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO", "").startswith(self.files):
+            return self.app(environ, start_response)
+        with self.lock:
+            result = self.app(environ, start_response)
+            try:
+                body = b"".join(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        return [body]
+
+
+class _SerialWSGIServer(ThreadedWSGIServer):
+    """The live server for SQLite's in-memory test database: its threads share the test's one connection (Django
+    hands it to them), and two of them using it at once (the dashboard's charts fetch in parallel) can deadlock.
+    Connections still come in on threads; requests are answered one after another."""
+
+    def set_app(self, application):
+        super().set_app(_OneRequestAtATime(application))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_serial_on_sqlite():
+    if connection.vendor == "sqlite":  # the vendor is known from the settings, without connecting
+        LiveServerThread.server_class = _SerialWSGIServer
+    yield
+    LiveServerThread.server_class = ThreadedWSGIServer
 
 
 @pytest.fixture(autouse=True)

@@ -95,7 +95,7 @@ def test_every_dashboard_chart_paints_and_redraws_on_the_switches(live_server, a
     page.on("request", lambda request: outside.append(request.url)
             if urlsplit(request.url).scheme in ("http", "https") and urlsplit(request.url).hostname not in LOCAL
             else None)
-    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.on("requestfailed", lambda request: failed.append(f"{request.url} {request.failure}"))
     try:
         sign_in(page, live_server.url, "admin")
         page.goto(f"{live_server.url}/dashboard/")
@@ -120,6 +120,7 @@ def test_every_dashboard_chart_paints_and_redraws_on_the_switches(live_server, a
         assert page.evaluate("window.ceLoaded") is True  # no full reload on any switch
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=f"/tmp/dashboard-charts-{width}.png", full_page=True)
+        page.wait_for_load_state("networkidle")  # nothing still on its way (the favicon) when the page closes
     finally:
         context.close()
     assert errors == [], errors
