@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
@@ -27,7 +28,7 @@ from agencies.services import cycle_moves, cycle_status_change
 from conduct_eval.errors import ConflictError
 from conduct_eval.security import framable_by
 
-from . import exports, selectors, services
+from . import dashboard_parts, exports, selectors, services
 from .forms import EntryForm, ReverseForm
 from .models import Assessment, Indicator, Publication, RankingSnapshot, Scorecard, ScoreEntry
 from .rankings import group_order, ranking_row, ranking_rows
@@ -169,21 +170,26 @@ def assess_cell(request):
 
 @login_required
 def dashboard(request):
-    """排名: the snapshot of a period, overall or per group, with outcome badges and a period switch."""
+    """排名: the snapshot of a period, overall or per group, a page of its table at a time, with outcome badges
+    and a period switch. The table's page and the chart panel come from the cache (scoring/dashboard_parts.py)."""
     require_role(request.user, Role.ADMIN, Role.LEADER)
     cycle = _cycle_from(request)
     periods = selectors.snapshot_periods(cycle=cycle)
     period = request.GET.get("period") or None
     snapshot = selectors.snapshot_newest(cycle=cycle, period=period)
-    rows = _table_rows(snapshot)
     group = request.GET.get("group") or ""
-    if group:
-        rows = sorted((r for r in rows if r["group"] == group), key=group_order)
-    return render(request, "scoring/dashboard.html", {
+    groups = AgencyGroup.objects.order_by("order", "code").values_list("code", "name")
+    parts = dashboard_parts.dashboard_parts(
+        cycle=cycle, snapshot=snapshot, group=group, period=period or "", periods=periods, groups=groups,
+        page=dashboard_parts.page_asked(request.GET.get("page"))) if snapshot else {}
+    if request.headers.get("HX-Target") == dashboard_parts.TABLE_TARGET and snapshot \
+            and not request.headers.get("HX-History-Restore-Request"):
+        response = HttpResponse(parts["table"])  # htmx turns the table's page: the table alone
+        patch_vary_headers(response, ("HX-Target", "HX-History-Restore-Request"))
+        return response
+    response = render(request, "scoring/dashboard.html", {
         "cycle": cycle, "cycles": Cycle.objects.order_by("-starts_on"), "periods": periods,
-        "snapshot": snapshot, "rows": rows, "group": group,
-        "groups": AgencyGroup.objects.order_by("order", "code").values_list("code", "name"),
-        "components": _names(COMPONENTS), "is_admin": is_admin(request.user),
+        "snapshot": snapshot, "group": group, "groups": groups, "parts": parts, "is_admin": is_admin(request.user),
         "may_finalize": is_admin(request.user) and cycle.status in (CycleStatus.CLOSED, CycleStatus.PUBLISHED)
         and not RankingSnapshot.objects.filter(cycle=cycle, final=True).exists(),
         "publication": selectors.publication_of(cycle=cycle),
@@ -191,6 +197,8 @@ def dashboard(request):
         "cycle_moves": [(status, _(CYCLE_MOVE_LABELS[status])) for status in cycle_moves(cycle)]
         if is_admin(request.user) else [],
     })
+    patch_vary_headers(response, ("HX-Target", "HX-History-Restore-Request"))
+    return response
 
 
 # What the dashboard's buttons say for each move of the cycle's state machine.
