@@ -6,11 +6,12 @@ and 2,000 options rendered. A snapshot never changes, so, as the rankings API's 
 a part keyed by the snapshot (its id, digest and time) needs no invalidation when results move: a recompute
 stores a new snapshot, and with it come new keys; old entries merely expire unread.
 
-What a part shows beyond the snapshot is in its key too: the page's language, the table's group and page, the
-panel's list of periods. The agencies' and groups' names are read live, so a rename (any save or removal of an
-agency or a group) replaces the names token every part is stored with, and a part stored under another token
-is rendered again (scoring/receivers.py). Nothing in the parts depends on who reads them (admins and leaders
-see the same table and panel; the admin-only controls are outside them).
+What a part shows beyond the snapshot is in its key too: the page's language, the table's group and page; the
+panel is stored with the list of periods it offers, and rendered again when the list differs. The agencies' and
+groups' names are read live, so a rename (any save or removal of an agency or a group) replaces the names token
+every part is stored with, and a part stored under another token is rendered again (scoring/receivers.py).
+Nothing in the parts depends on who reads them (admins and leaders see the same table and panel; the admin-only
+controls are outside them).
 
 The cache is a convenience: unreachable, the parts are rendered for each request, never refused.
 """
@@ -24,9 +25,10 @@ from urllib.parse import urlencode
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from agencies.models import AgencyGroup
 from agencies.scheme import COMPONENTS
 
 from . import selectors
@@ -77,39 +79,67 @@ def _names_token(found: dict) -> str | None:
     return token
 
 
-def _cache_write(entries: dict[str, str], token: str | None) -> None:
+def _cache_write(entries: dict[str, tuple], token: str | None) -> None:
     if token is None or not entries:
         return
     with contextlib.suppress(Exception):  # not stored: the next request renders the part again
-        cache.set_many({key: (token, html) for key, html in entries.items()}, PART_SECONDS)
+        cache.set_many({key: (token, *value) for key, value in entries.items()}, PART_SECONDS)
 
 
-def dashboard_parts(*, cycle, snapshot: RankingSnapshot, group: str, period: str, page: int, periods: list[str],
-                    groups) -> dict[str, SafeString]:
-    """{"table": one page of the ranking table, "charts": the chart panel} of `snapshot` as HTML.
+def dashboard_parts(*, cycle, snapshot: RankingSnapshot | None, group: str, period: str, page: int) -> dict:
+    """What the dashboard shows of `snapshot` and of the cycle's snapshots, most of it from the cache:
 
-    `period` is the one the page was asked for ("" for the newest), kept in the table's page links; `groups`
-    are the dashboard's (code, name) pairs, which the panel reuses.
+    {"groups": the (code, name) pairs of the group switch, "periods": the cycle's periods with a snapshot,
+     "table": one page of the ranking table as HTML, "charts": the chart panel as HTML} (no table and no panel
+    without a snapshot). `period` is the one the page was asked for ("" for the newest snapshot of any), kept
+    in the table's page links. One round trip to the cache when everything is there.
+
+    The periods change only when a snapshot is stored, so when the newest of the cycle is shown they are kept
+    under its key; for an older period they are read.
     """
-    table_key = _key("table", snapshot, cycle.code, period, group, page)
-    charts_key = _key("charts", snapshot, cycle.code, group, tuple(periods))
-    found = _cache_read([table_key, charts_key])
+    keys = {"groups": "scoring:dashboard-groups"}
+    if snapshot is not None:
+        if not period:
+            keys["periods"] = f"scoring:dashboard-periods:{cycle.pk}:{_snapshot_key(snapshot)}"
+        keys["table"] = _key("table", snapshot, cycle.code, period, group, page)
+        keys["charts"] = _key("charts", snapshot, cycle.code, group)
+    found = _cache_read(list(keys.values()))
     token = _names_token(found)
-    parts, fresh = {}, {}
-    for name, key in (("table", table_key), ("charts", charts_key)):
-        held = found.get(key)
-        if token is not None and isinstance(held, tuple) and len(held) == 2 and held[0] == token:
-            parts[name] = held[1]
-    if "table" not in parts:
-        html, shown = _table(cycle, snapshot, group, period, page)
-        parts["table"] = html
-        if shown == page:  # a page past the last shows the last, and is not kept under the asked number
-            fresh[table_key] = html
-    if "charts" not in parts:
-        parts["charts"] = fresh[charts_key] = render_to_string(
-            "scoring/partials/charts.html", panel_context(cycle, snapshot, group, periods=periods, groups=groups))
+    held = {}
+    for name, key in keys.items():
+        value = found.get(key)
+        if token is not None and isinstance(value, tuple) and len(value) == 3 and value[0] == token:
+            held[name] = value[1:]
+    fresh = {}
+    if "groups" in held:
+        groups = held["groups"][1]
+    else:
+        groups = list(AgencyGroup.objects.order_by("order", "code").values_list("code", "name"))
+        fresh[keys["groups"]] = (None, groups)
+    if "periods" in held:
+        periods = held["periods"][1]
+    else:
+        periods = selectors.snapshot_periods(cycle=cycle)
+        if "periods" in keys:
+            fresh[keys["periods"]] = (None, periods)
+    parts = {"groups": groups, "periods": periods}
+    if snapshot is not None:
+        if "table" in held:
+            parts["table"] = held["table"][1]
+        else:
+            html, shown = _table(cycle, snapshot, group, period, page)
+            parts["table"] = html
+            if shown == page:  # a page past the last shows the last, and is not kept under the asked number
+                fresh[keys["table"]] = (None, html)
+        if "charts" in held and held["charts"][0] == periods:  # the panel's period switch lists them too
+            parts["charts"] = held["charts"][1]
+        else:
+            parts["charts"] = render_to_string("scoring/partials/charts.html",
+                                               panel_context(cycle, snapshot, group, periods=periods, groups=groups))
+            fresh[keys["charts"]] = (periods, parts["charts"])
+        parts["table"], parts["charts"] = mark_safe(parts["table"]), mark_safe(parts["charts"])  # our templates'
     _cache_write(fresh, token)
-    return {name: mark_safe(html) for name, html in parts.items()}  # our templates' output
+    return parts
 
 
 def _table(cycle, snapshot: RankingSnapshot, group: str, period: str, page: int) -> tuple[str, int]:

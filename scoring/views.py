@@ -173,23 +173,24 @@ def dashboard(request):
     """排名: the snapshot of a period, overall or per group, a page of its table at a time, with outcome badges
     and a period switch. The table's page and the chart panel come from the cache (scoring/dashboard_parts.py)."""
     require_role(request.user, Role.ADMIN, Role.LEADER)
-    cycle = _cycle_from(request)
-    periods = selectors.snapshot_periods(cycle=cycle)
+    cycles = list(Cycle.objects.order_by("-starts_on"))  # the cycle switch; the asked one is among them
+    code = request.GET.get("cycle")
+    cycle = next((c for c in cycles if c.code == code), None) if code else cycle_current()
+    if cycle is None:
+        raise Http404("还没有评议周期")
     period = request.GET.get("period") or None
     snapshot = selectors.snapshot_newest(cycle=cycle, period=period)
     group = request.GET.get("group") or ""
-    groups = AgencyGroup.objects.order_by("order", "code").values_list("code", "name")
-    parts = dashboard_parts.dashboard_parts(
-        cycle=cycle, snapshot=snapshot, group=group, period=period or "", periods=periods, groups=groups,
-        page=dashboard_parts.page_asked(request.GET.get("page"))) if snapshot else {}
+    parts = dashboard_parts.dashboard_parts(cycle=cycle, snapshot=snapshot, group=group, period=period or "",
+                                            page=dashboard_parts.page_asked(request.GET.get("page")))
     if request.headers.get("HX-Target") == dashboard_parts.TABLE_TARGET and snapshot \
             and not request.headers.get("HX-History-Restore-Request"):
         response = HttpResponse(parts["table"])  # htmx turns the table's page: the table alone
         patch_vary_headers(response, ("HX-Target", "HX-History-Restore-Request"))
         return response
     response = render(request, "scoring/dashboard.html", {
-        "cycle": cycle, "cycles": Cycle.objects.order_by("-starts_on"), "periods": periods,
-        "snapshot": snapshot, "group": group, "groups": groups, "parts": parts, "is_admin": is_admin(request.user),
+        "cycle": cycle, "cycles": cycles, "periods": parts["periods"], "snapshot": snapshot, "group": group,
+        "groups": parts["groups"], "parts": parts, "is_admin": is_admin(request.user),
         "may_finalize": is_admin(request.user) and cycle.status in (CycleStatus.CLOSED, CycleStatus.PUBLISHED)
         and not RankingSnapshot.objects.filter(cycle=cycle, final=True).exists(),
         "publication": selectors.publication_of(cycle=cycle),
