@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
                     latencies.append(time.perf_counter() - began)
                 size_bytes = len(content)
             p99 = scale._percentile(latencies, 99)
+            print(f"{path}: slowest {', '.join(scale._ms(t) for t in sorted(latencies)[-3:])}", flush=True)
             figures.append(scale.Figure(path, f"p50 {scale._ms(scale._percentile(latencies, 50))}, "
                                               f"p99 {scale._ms(p99)} ({size_bytes / 1e6:.2f} MB)",
                                         "—", "—", "p99 ≤ 50 ms", p99 <= 0.05))

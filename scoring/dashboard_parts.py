@@ -4,7 +4,7 @@ then served from the cache.
 At 2,000 agencies these are what the page costs: every scorecard read (twice for the panel), 2,000 table rows
 and 2,000 options rendered. A snapshot never changes, so, as the rankings API's body (scoring/api/views.py),
 a part keyed by the snapshot (its id, digest and time) needs no invalidation when results move: a recompute
-stores a new snapshot, and with it come new keys; old entries merely expire unread.
+stores a new snapshot, and with it come new keys; old entries merely expire unread (PART_SECONDS).
 
 What a part shows beyond the snapshot is in its key too: the page's language, the table's group and page; the
 panel is stored with the list of periods it offers, and rendered again when the list differs. The agencies' and
@@ -13,12 +13,14 @@ every part is stored with, and a part stored under another token is rendered aga
 Nothing in the parts depends on who reads them (admins and leaders see the same table and panel; the admin-only
 controls are outside them).
 
-The cache is a convenience: unreachable, the parts are rendered for each request, never refused.
+The cache is a convenience: unreachable, the parts are rendered for each request, never refused; after a
+failure it is left alone for DOWN_SECONDS, so that a hung Redis costs one timeout, not one per request.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
+import logging
+import time
 import uuid
 from urllib.parse import urlencode
 
@@ -37,15 +39,39 @@ from .models import RankingSnapshot
 from .rankings import group_order, ranking_rows
 
 PAGE_SIZE = 50
-PART_SECONDS = 24 * 3600
+# How long a part is kept unread. Also the longest a rename made while the cache could not be reached (so its
+# token could not be replaced) may show the old name once the cache is back with the parts it held.
+PART_SECONDS = 3600
 NAMES_KEY = "scoring:dashboard-names"
 TABLE_TARGET = "dashboard-table"  # the table's element id: htmx swaps it when the reader turns a page
+
+logger = logging.getLogger(__name__)
 
 
 def names_changed() -> None:
     """An agency or a group was saved or removed: every part stored before renders again."""
-    with contextlib.suppress(Exception):  # a cache that is down holds no part to go stale
+    if _cache_down():
+        return
+    try:
         cache.set(NAMES_KEY, uuid.uuid4().hex, None)
+    except Exception as exc:  # a cache that is down holds no part to go stale (see PART_SECONDS for after)
+        _cache_failed(exc)
+
+
+# After a failure the cache is left alone for a while: a Redis that hangs would otherwise cost each dashboard
+# request its socket timeout (and a rename of 2,000 agencies one per agency). Per process, like the failure.
+DOWN_SECONDS = 15.0
+_down_until = 0.0
+
+
+def _cache_down() -> bool:
+    return time.monotonic() < _down_until
+
+
+def _cache_failed(exc: Exception) -> None:
+    global _down_until
+    _down_until = time.monotonic() + DOWN_SECONDS
+    logger.warning("dashboard cache unavailable for %.0f s: %s", DOWN_SECONDS, exc)
 
 
 def page_asked(value: str | None) -> int:
@@ -63,27 +89,28 @@ def _key(kind: str, snapshot: RankingSnapshot, *parts) -> str:
     return f"scoring:dashboard-{kind}:{_snapshot_key(snapshot)}:{varying}"
 
 
-def _cache_read(keys: list[str]) -> dict:
+def _cache_read(keys: list[str]) -> dict | None:
+    """The entries found and the names token (under NAMES_KEY); None when the cache cannot be read."""
+    if _cache_down():
+        return None
     try:
-        return cache.get_many([NAMES_KEY, *keys])
-    except Exception:  # a cache that is down costs a render, not the page
-        return {}
-
-
-def _names_token(found: dict) -> str | None:
-    token = found.get(NAMES_KEY)
-    if token is None:  # evicted or never set: a fresh token, so that no part stored before it counts
-        with contextlib.suppress(Exception):
+        found = cache.get_many([NAMES_KEY, *keys])
+        if found.get(NAMES_KEY) is None:  # evicted or never set: a fresh token, so no part stored before counts
             cache.add(NAMES_KEY, uuid.uuid4().hex, None)
-            token = cache.get(NAMES_KEY)
-    return token
+            found[NAMES_KEY] = cache.get(NAMES_KEY)
+    except Exception as exc:  # a cache that is down costs a render, not the page
+        _cache_failed(exc)
+        return None
+    return found
 
 
 def _cache_write(entries: dict[str, tuple], token: str | None) -> None:
-    if token is None or not entries:
+    if token is None or not entries or _cache_down():
         return
-    with contextlib.suppress(Exception):  # not stored: the next request renders the part again
+    try:
         cache.set_many({key: (token, *value) for key, value in entries.items()}, PART_SECONDS)
+    except Exception as exc:  # not stored: the next request renders the part again
+        _cache_failed(exc)
 
 
 def dashboard_parts(*, cycle, snapshot: RankingSnapshot | None, group: str, period: str, page: int) -> dict:
@@ -103,8 +130,8 @@ def dashboard_parts(*, cycle, snapshot: RankingSnapshot | None, group: str, peri
             keys["periods"] = f"scoring:dashboard-periods:{cycle.pk}:{_snapshot_key(snapshot)}"
         keys["table"] = _key("table", snapshot, cycle.code, period, group, page)
         keys["charts"] = _key("charts", snapshot, cycle.code, group)
-    found = _cache_read(list(keys.values()))
-    token = _names_token(found)
+    found = _cache_read(list(keys.values())) or {}
+    token = found.get(NAMES_KEY)
     held = {}
     for name, key in keys.items():
         value = found.get(key)

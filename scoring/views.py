@@ -193,7 +193,9 @@ def dashboard(request):
         "groups": parts["groups"], "parts": parts, "is_admin": is_admin(request.user),
         "may_finalize": is_admin(request.user) and cycle.status in (CycleStatus.CLOSED, CycleStatus.PUBLISHED)
         and not RankingSnapshot.objects.filter(cycle=cycle, final=True).exists(),
-        "publication": selectors.publication_of(cycle=cycle),
+        # only a final result has a publication, and only a closed (or then published) cycle has a final result
+        "publication": selectors.publication_of(cycle=cycle)
+        if cycle.status in (CycleStatus.CLOSED, CycleStatus.PUBLISHED) else None,
         "inputs_changed_at": selectors.inputs_changed_since(cycle, newest=None if period else snapshot),
         "cycle_moves": [(status, _(CYCLE_MOVE_LABELS[status])) for status in cycle_moves(cycle)]
         if is_admin(request.user) else [],
