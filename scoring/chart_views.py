@@ -127,7 +127,7 @@ def panel_context(cycle, snapshot, group, *, periods=None, groups=None) -> dict:
     """What the panel's template needs: the switches, the query its charts fetch with, the trend's agencies."""
     query = {"cycle": cycle.code if cycle else "", "period": snapshot.period if snapshot else "", "group": group}
     cards = charts.cards_shown(snapshot, group) if snapshot else []
-    chosen = set(charts.trend_defaults(snapshot, group)) if snapshot else set()
+    chosen = set(charts.trend_defaults(snapshot, group, cards=cards)) if snapshot else set()
     return {"charts_cycle": cycle, "charts_snapshot": snapshot, "charts_group": group,
             "charts_query": urlencode(query),
             "charts_agencies": [(c.agency.code, c.agency.name, c.agency.code in chosen) for c in cards],

@@ -33,10 +33,10 @@ from django.utils.translation import get_language
 from agencies.models import AgencyGroup
 from agencies.scheme import COMPONENTS
 
-from . import selectors
+from . import charts, selectors
 from .chart_views import panel_context
 from .models import RankingSnapshot
-from .rankings import group_order, ranking_rows
+from .rankings import ranking_rows
 
 PAGE_SIZE = 50
 # How long a part is kept unread. Also the longest a rename made while the cache could not be reached (so its
@@ -173,12 +173,12 @@ def _table(cycle, snapshot: RankingSnapshot, group: str, period: str, page: int)
     """The table's page as HTML, and the number of the page it shows."""
     from .views import _names, _shown  # the pages' one way of naming the scheme and showing a component
 
-    rows = ranking_rows(snapshot, selectors.scorecards_of(snapshot))
-    if group:
-        rows = sorted((r for r in rows if r["group"] == group), key=group_order)
-    paginator = Paginator(rows, PAGE_SIZE)
+    # In rank order; the overall table reads one page of them, a group's table its members in group order.
+    cards = charts.cards_shown(snapshot, group) if group else selectors.scorecards_of(snapshot)
+    paginator = Paginator(cards, PAGE_SIZE)
     shown = paginator.get_page(page)
-    for row in shown.object_list:
+    rows = ranking_rows(snapshot, shown.object_list)
+    for row in rows:
         row["cells"] = [_shown(row["components"].get(code, {})) for code in COMPONENTS]
     query = {"cycle": cycle.code, **({"period": period} if period else {}), **({"group": group} if group else {})}
 
@@ -188,7 +188,7 @@ def _table(cycle, snapshot: RankingSnapshot, group: str, period: str, page: int)
     links = [(number, href(number) if number != Paginator.ELLIPSIS else "")
              for number in paginator.get_elided_page_range(shown.number, on_each_side=2, on_ends=1)]
     html = render_to_string("scoring/partials/dashboard_table.html", {
-        "snapshot": snapshot, "group": group, "rows": shown.object_list, "page": shown, "page_links": links,
+        "snapshot": snapshot, "group": group, "rows": rows, "page": shown, "page_links": links,
         "ellipsis": Paginator.ELLIPSIS, "total": paginator.count, "components": _names(COMPONENTS),
         "target": TABLE_TARGET,
         "previous_href": href(shown.previous_page_number()) if shown.has_previous() else "",
