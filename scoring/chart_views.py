@@ -17,7 +17,7 @@ from agencies.choices import Role
 from agencies.models import Agency, AgencyGroup, Cycle
 from agencies.selectors import cycle_current
 
-from . import charts, selectors
+from . import charts, dashboard_parts, selectors
 from .models import RankingSnapshot
 
 
@@ -68,13 +68,17 @@ def _empty(snapshot) -> dict:
 @_json_view
 def ranking(request, cycle, snapshot, group):
     """Dot plot of totals with their 95% intervals."""
-    return charts.ranking(snapshot, group) if snapshot else _empty(snapshot)
+    if snapshot is None:
+        return _empty(snapshot)
+    return dashboard_parts.snapshot_data("chart-ranking", snapshot, group, lambda: charts.ranking(snapshot, group))
 
 
 @_json_view
 def heatmap(request, cycle, snapshot, group):
     """Heat map of agencies × dimensions."""
-    return charts.heatmap(snapshot, group) if snapshot else _empty(snapshot)
+    if snapshot is None:
+        return _empty(snapshot)
+    return dashboard_parts.snapshot_data("chart-heatmap", snapshot, group, lambda: charts.heatmap(snapshot, group))
 
 
 @_json_view

@@ -22,6 +22,8 @@ import hashlib
 import logging
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -34,7 +36,6 @@ from agencies.models import AgencyGroup
 from agencies.scheme import COMPONENTS
 
 from . import charts, selectors
-from .chart_views import panel_context
 from .models import RankingSnapshot
 from .rankings import ranking_rows
 
@@ -161,12 +162,27 @@ def dashboard_parts(*, cycle, snapshot: RankingSnapshot | None, group: str, peri
         if "charts" in held and held["charts"][0] == periods:  # the panel's period switch lists them too
             parts["charts"] = held["charts"][1]
         else:
+            from .chart_views import panel_context  # the chart routes use this module's cache too
+
             parts["charts"] = render_to_string("scoring/partials/charts.html",
                                                panel_context(cycle, snapshot, group, periods=periods, groups=groups))
             fresh[keys["charts"]] = (periods, parts["charts"])
         parts["table"], parts["charts"] = mark_safe(parts["table"]), mark_safe(parts["charts"])  # our templates'
     _cache_write(fresh, token)
     return parts
+
+
+def snapshot_data(kind: str, snapshot: RankingSnapshot, group: str, build: Callable[[], Any]) -> Any:
+    """What `build()` makes of `snapshot` (of one group), from the cache as the parts are: the chart panel's
+    per-snapshot JSON (the dot plot and the heat map read every scorecard to make it)."""
+    key = _key(kind, snapshot, group)
+    found = _cache_read([key]) or {}
+    token, value = found.get(NAMES_KEY), found.get(key)
+    if token is not None and isinstance(value, tuple) and len(value) == 3 and value[0] == token:
+        return value[2]
+    data = build()
+    _cache_write({key: (None, data)}, token)
+    return data
 
 
 def _table(cycle, snapshot: RankingSnapshot, group: str, period: str, page: int) -> tuple[str, int]:

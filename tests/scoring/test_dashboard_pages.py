@@ -114,3 +114,15 @@ def test_the_page_is_served_with_the_cache_down_and_the_cache_is_left_alone_a_wh
     assert _agencies_in(answer.content.decode())[0] == "050" and _agencies_in(again.content.decode())[0] == "100"
     # one timeout, not one per request or per rename (a hung Redis would cost each its socket timeout)
     assert get_many.call_count == 1 and set_many.call_count == 0 and set_one.call_count == 0
+
+
+def test_the_dot_plot_and_the_heat_map_are_served_from_the_cache_too(client, cycle, hundred_twenty, admin,
+                                                                     django_assert_max_num_queries):
+    snapshot_with(cycle, hundred_twenty)
+    client.force_login(admin)
+    for name in ("ranking", "heatmap"):
+        first = client.get(f"/dashboard/charts/{name}.json", {"cycle": cycle.code})
+        with django_assert_max_num_queries(6) as queries:
+            second = client.get(f"/dashboard/charts/{name}.json", {"cycle": cycle.code})
+        assert second.json() == first.json() and first.status_code == 200
+        assert not any("scoring_scorecard" in q["sql"] for q in queries), name
