@@ -126,3 +126,17 @@ def test_the_dot_plot_and_the_heat_map_are_served_from_the_cache_too(client, cyc
             second = client.get(f"/dashboard/charts/{name}.json", {"cycle": cycle.code})
         assert second.json() == first.json() and first.status_code == 200
         assert not any("scoring_scorecard" in q["sql"] for q in queries), name
+
+
+def test_each_language_has_its_own_table(cycle, hundred_twenty, admin):
+    from django.test import Client
+
+    snapshot_with(cycle, hundred_twenty)
+    chinese, english = Client(), Client(HTTP_ACCEPT_LANGUAGE="en")
+    for reader in (chinese, english):
+        reader.force_login(admin)
+    assert "共 120 个机关" in chinese.get("/dashboard/").content.decode()
+    page = english.get("/dashboard/").content.decode()
+    assert "120 agencies; showing 1–50 (page 1 of 3)" in page and "共 120 个机关" not in page
+    assert "Export all rankings" in page
+    assert "共 120 个机关" in chinese.get("/dashboard/").content.decode()
