@@ -17,7 +17,7 @@ from agencies.choices import Role
 from agencies.models import Agency, AgencyGroup, Cycle
 from agencies.selectors import cycle_current
 
-from . import charts, selectors
+from . import charts, dashboard_parts, selectors
 from .models import RankingSnapshot
 
 
@@ -68,13 +68,17 @@ def _empty(snapshot) -> dict:
 @_json_view
 def ranking(request, cycle, snapshot, group):
     """Dot plot of totals with their 95% intervals."""
-    return charts.ranking(snapshot, group) if snapshot else _empty(snapshot)
+    if snapshot is None:
+        return _empty(snapshot)
+    return dashboard_parts.snapshot_data("chart-ranking", snapshot, group, lambda: charts.ranking(snapshot, group))
 
 
 @_json_view
 def heatmap(request, cycle, snapshot, group):
     """Heat map of agencies × dimensions."""
-    return charts.heatmap(snapshot, group) if snapshot else _empty(snapshot)
+    if snapshot is None:
+        return _empty(snapshot)
+    return dashboard_parts.snapshot_data("chart-heatmap", snapshot, group, lambda: charts.heatmap(snapshot, group))
 
 
 @_json_view
@@ -127,7 +131,7 @@ def panel_context(cycle, snapshot, group, *, periods=None, groups=None) -> dict:
     """What the panel's template needs: the switches, the query its charts fetch with, the trend's agencies."""
     query = {"cycle": cycle.code if cycle else "", "period": snapshot.period if snapshot else "", "group": group}
     cards = charts.cards_shown(snapshot, group) if snapshot else []
-    chosen = set(charts.trend_defaults(snapshot, group)) if snapshot else set()
+    chosen = set(charts.trend_defaults(snapshot, group, cards=cards)) if snapshot else set()
     return {"charts_cycle": cycle, "charts_snapshot": snapshot, "charts_group": group,
             "charts_query": urlencode(query),
             "charts_agencies": [(c.agency.code, c.agency.name, c.agency.code in chosen) for c in cards],

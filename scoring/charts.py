@@ -109,9 +109,10 @@ def _newest_per_period(cycle: Cycle, kind: str) -> list[RankingSnapshot]:
     return sorted(newest.values(), key=lambda s: (s.until, s.period))
 
 
-def trend_defaults(snapshot: RankingSnapshot, group: str) -> list[str]:
-    """The agencies the trend starts with: the top and bottom few of the shown snapshot (ranked ones)."""
-    ranked = [c.agency.code for c in cards_shown(snapshot, group)
+def trend_defaults(snapshot: RankingSnapshot, group: str, cards: list[Scorecard] | None = None) -> list[str]:
+    """The agencies the trend starts with: the top and bottom few of the shown snapshot (ranked ones).
+    `cards`: the snapshot's `cards_shown`, when the caller has read them already."""
+    ranked = [c.agency.code for c in (cards if cards is not None else cards_shown(snapshot, group))
               if (c.rank_in_group if group else c.rank_overall) is not None]
     if len(ranked) <= 2 * TREND_DEFAULT_EACH_END:
         return ranked

@@ -342,9 +342,12 @@ def snapshot_intervals_store(*, snapshot: RankingSnapshot, cards: list[method.Sc
 
 
 def snapshot_cached_forget(snapshot: RankingSnapshot) -> None:
-    """Drop what was cached of a snapshot before its intervals were stored (the rankings API's body)."""
+    """Drop what was cached of a snapshot before its intervals were stored: the rankings API's body, and the
+    dashboard's parts (all of them re-rendered once, as after a rename: they are keyed by snapshot, not listed)."""
+    from . import dashboard_parts
     from .api.views import ranking_body_key
 
+    dashboard_parts.names_changed()  # never raises: a cache that is down holds no part to go stale
     try:
         cache.delete(ranking_body_key(snapshot))
     except Exception:  # a cache that is down holds nothing to forget

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
@@ -27,7 +28,7 @@ from agencies.services import cycle_moves, cycle_status_change
 from conduct_eval.errors import ConflictError
 from conduct_eval.security import framable_by
 
-from . import exports, selectors, services
+from . import dashboard_parts, exports, selectors, services
 from .forms import DashboardFilterForm, EntryForm, LedgerFilterForm, ReverseForm
 from .models import Assessment, Indicator, Publication, RankingSnapshot, Scorecard, ScoreEntry
 from .rankings import group_order, ranking_row, ranking_rows
@@ -183,39 +184,54 @@ def assess_cell(request):
 
 @login_required
 def dashboard(request):
-    """排名: the snapshot of a period, overall or per group, with outcome badges and a period switch."""
+    """排名: the snapshot of a period, overall or per group, a page of its table at a time, with outcome badges
+    and a period switch. The table's page and the chart panel come from the cache (scoring/dashboard_parts.py)."""
     require_role(request.user, Role.ADMIN, Role.LEADER)
-    filters, cycle, period, group = _dashboard_filters(request)
-    periods = filters.periods
+    cycles = list(Cycle.objects.order_by("-starts_on"))  # the cycle switch; the asked one is among them
+    filters, cycle, period, group = _dashboard_filters(request, cycles)
     snapshot = selectors.snapshot_newest(cycle=cycle, period=period)
-    rows = _table_rows(snapshot) if filters.is_valid() else []
-    if group:
-        rows = sorted((r for r in rows if r["group"] == group), key=group_order)
-    return render(request, "scoring/dashboard.html", {
-        "cycle": cycle, "cycles": Cycle.objects.order_by("-starts_on"), "periods": periods,
-        "snapshot": snapshot, "rows": rows, "group": group,
-        "groups": AgencyGroup.objects.order_by("order", "code").values_list("code", "name"),
-        "components": _names(COMPONENTS), "is_admin": is_admin(request.user),
+    parts = dashboard_parts.dashboard_parts(cycle=cycle, snapshot=snapshot, group=group, period=period or "",
+                                            page=dashboard_parts.page_asked(request.GET.get("page")))
+    if not filters.is_valid():
+        parts = {**parts, "table": ""}  # the error under its field, and no rows
+    if request.headers.get("HX-Target") == dashboard_parts.TABLE_TARGET and snapshot \
+            and not request.headers.get("HX-History-Restore-Request"):
+        response = HttpResponse(parts["table"], status=200 if filters.is_valid() else 400)  # the table alone
+        patch_vary_headers(response, ("HX-Target", "HX-History-Restore-Request"))
+        return response
+    response = render(request, "scoring/dashboard.html", {
+        "cycle": cycle, "cycles": cycles, "periods": parts["periods"],
+        "snapshot": snapshot, "group": group, "groups": parts["groups"], "parts": parts,
+        "is_admin": is_admin(request.user),
         "may_finalize": is_admin(request.user) and cycle.status in (CycleStatus.CLOSED, CycleStatus.PUBLISHED)
         and not RankingSnapshot.objects.filter(cycle=cycle, final=True).exists(),
-        "publication": selectors.publication_of(cycle=cycle),
+        # only a final result has a publication, and only a closed (or then published) cycle has a final result
+        "publication": selectors.publication_of(cycle=cycle)
+        if cycle.status in (CycleStatus.CLOSED, CycleStatus.PUBLISHED) else None,
         "inputs_changed_at": selectors.inputs_changed_since(cycle, newest=None if period else snapshot),
         "cycle_moves": [(status, _(CYCLE_MOVE_LABELS[status])) for status in cycle_moves(cycle)]
         if is_admin(request.user) else [],
         "filters": filters,
     }, status=200 if filters.is_valid() else 400)
+    patch_vary_headers(response, ("HX-Target", "HX-History-Restore-Request"))
+    return response
 
 
-def _dashboard_filters(request) -> tuple[DashboardFilterForm, Cycle, str | None, str]:
-    """The dashboard's filter form, the cycle (by code or name), the period asked for (None: the newest) and the
-    group's code ("" for all). A value that names nothing leaves the form invalid, and the page shows its error
-    and no rows (of the current cycle when the cycle is the bad value)."""
+def _dashboard_filters(request, cycles: list[Cycle]) -> tuple[DashboardFilterForm, Cycle, str | None, str]:
+    """The dashboard's filter form, the cycle (by code or name, of `cycles` or else by a part of its name), the
+    period asked for (None: the newest) and the group's code ("" for all). A value that names nothing leaves the
+    form invalid, and the page shows its error and no rows (of the current cycle when the cycle is the bad value).
+    The periods are read only to check one asked for (the switch's list comes with the cached parts)."""
     code = request.GET.get("cycle") or ""
-    named = _cycle_exact(code) if code else None
+    named = None
+    if code:
+        exact = [c for c in cycles if code.strip().lower() in (c.code.lower(), c.name)]
+        named = exact[0] if len(exact) == 1 else (_cycle_exact(code) if not exact else None)
     cycle = named or cycle_current()
     if cycle is None:
         raise Http404("还没有评议周期")
-    filters = DashboardFilterForm(request.GET, periods=selectors.snapshot_periods(cycle=cycle))
+    periods = selectors.snapshot_periods(cycle=cycle) if request.GET.get("period") else ()
+    filters = DashboardFilterForm(request.GET, periods=periods)
     if filters.is_valid() and code and named is None:
         filters.add_error("cycle", _("没有这个评议周期：%(code)s") % {"code": code})
     data = filters.cleaned_data if filters.is_valid() else {}

@@ -4,6 +4,7 @@ The ranking is committed and served without waiting for the resampling; the inte
 ones the method gives for the snapshot's inputs, whether the recompute stores them itself or the sweep rebuilds
 them from what the snapshot stored; and whatever was cached of the snapshot before them is forgotten."""
 import datetime
+import re
 
 import pytest
 
@@ -97,3 +98,16 @@ def test_intervals_are_append_only(cycle, rated):
         interval.save()
     with pytest.raises(AppendOnlyError):
         ScorecardInterval.objects.all().delete()
+
+
+def test_the_dashboard_shows_the_intervals_once_they_are_stored(client, admin, cycle, rated,
+                                                                 django_capture_on_commit_callbacks):
+    client.force_login(admin)
+    snapshot = services.snapshot_compute(cycle=cycle, intervals=False)
+    interval = re.compile(r"\((\d+\.\d)–(\d+\.\d)\)")
+    assert not interval.search(client.get("/dashboard/").content.decode())  # the official table, cached
+    with django_capture_on_commit_callbacks(execute=True):
+        services.snapshot_intervals_sweep()
+    page = client.get("/dashboard/").content.decode()
+    expected = expected_intervals(cycle, snapshot)[rated[0].code]
+    assert f"({float(expected['total_low']):.1f}–{float(expected['total_high']):.1f})" in page
