@@ -325,18 +325,25 @@ def snapshot_intervals_store(*, snapshot: RankingSnapshot, cards: list[method.Sc
     either way (the method is deterministic: fixed draws and seed). Snapshots stored before the intervals lived
     apart carry them inside their cards and get no second copy. Readers see them through `Scorecard.full_card`.
     """
-    stored = list(Scorecard.objects.filter(snapshot=snapshot).select_related("agency", "interval"))
-    missing = [row for row in stored if not hasattr(row, "interval") and row.card.get("total_low") is None]
-    if not missing:
-        return 0
+    scorecards = Scorecard.objects.filter(snapshot=snapshot)
     if cards is None or inputs is None:
+        # The snapshot's own inputs, as it stored them (the JSON documents are read only on this path).
+        stored = list(scorecards.select_related("agency", "interval"))
+        missing = [(row.pk, row.agency.code) for row in stored
+                   if not hasattr(row, "interval") and row.card.get("total_low") is None]
+        if not missing:
+            return 0
         inputs = [method.AgencyInput(**{name: row.inputs[name] for name in _INPUT_FIELDS}) for row in stored]
         cards = method.compute(inputs, snapshot.scheme)
+    else:  # just stored by the recompute that has them: only which rows, not their documents
+        missing = list(scorecards.filter(interval__isnull=True).values_list("pk", "agency__code"))
+        if not missing:
+            return 0
     shown = {card.agency: card.to_dict() for card in method.with_intervals(cards, inputs, snapshot.scheme)}
     with transaction.atomic():
         ScorecardInterval.objects.bulk_create(
-            [ScorecardInterval(scorecard=row, values={key: shown[row.agency.code][key] for key in INTERVAL_KEYS})
-             for row in missing], batch_size=1000, ignore_conflicts=True)
+            [ScorecardInterval(scorecard_id=pk, values={key: shown[code][key] for key in INTERVAL_KEYS})
+             for pk, code in missing], batch_size=1000, ignore_conflicts=True)
         transaction.on_commit(lambda: snapshot_cached_forget(snapshot))
     return len(missing)
 
