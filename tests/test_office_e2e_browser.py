@@ -28,7 +28,7 @@ from tests import drill_world
 from tests.factories import AgencyFactory, AgencyGroupFactory
 from tests.rectification.test_triage_browser import chromium  # noqa: F401 — the shared Chromium fixture
 from tests.scoring.test_charts_browser import _all_painted
-from tests.scoring.test_drill_browser import fits, loaded
+from tests.scoring.test_drill_browser import fits, to_the_finding_photo
 from tests.test_navbar_browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -160,18 +160,7 @@ def test_the_office_from_the_charts_to_the_evidence_and_through_triage(live_serv
     check(page)
     if width == 1366:
         shoot(page, "scorecard", full_page=True)
-    page.locator('[data-component="inspection"] a[data-drill="component"]').click()
-    page.locator(f'[data-entry="{drill.inspection_entry.pk}"] a[data-drill="entry"]').click()
-    page.wait_for_load_state()
-    check(page)
-    assert "察访确认" in page.locator("[data-reason]").inner_text()
-    page.locator("a[data-source]").click()
-    page.wait_for_load_state()
-    check(page)
-    thumb = page.locator(f'#photos img[src="/inspect/evidence/{drill.evidence.pk}/?size=thumb"]')
-    thumb.scroll_into_view_if_needed()
-    loaded(thumb)
-    assert "工作人员玩手机" in page.locator("#finding").inner_text()
+    to_the_finding_photo(page, drill, check)
     if width == 1366:
         shoot(page, "drill-finding", full_page=True)
 

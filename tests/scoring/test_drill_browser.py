@@ -22,6 +22,24 @@ def loaded(image) -> None:
     raise AssertionError("the photo did not load")
 
 
+def to_the_finding_photo(page, world, check):
+    """From a scorecard: 明察暗访 → the world's inspection ledger entry → its finding and visit; the photo's
+    thumbnail, loaded. `check(page)` runs on each page opened."""
+    page.locator('[data-component="inspection"] a[data-drill="component"]').click()
+    page.locator(f'[data-entry="{world.inspection_entry.pk}"] a[data-drill="entry"]').click()
+    page.wait_for_load_state()
+    check(page)
+    assert "察访确认" in page.locator("[data-reason]").inner_text()
+    page.locator("a[data-source]").click()
+    page.wait_for_load_state()
+    check(page)
+    thumb = page.locator(f'#photos img[src="/inspect/evidence/{world.evidence.pk}/?size=thumb"]')
+    thumb.scroll_into_view_if_needed()
+    loaded(thumb)
+    assert "工作人员玩手机" in page.locator("#finding").inner_text()
+    return thumb
+
+
 def fits(page) -> None:
     width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], f"{page.url} scrolls sideways: {width}"
@@ -42,18 +60,7 @@ def test_from_a_total_to_the_photo_and_to_a_response(live_server, chromium, tmp_
     assert "总分构成" in page.locator("main").inner_text()
 
     # total → 明察暗访 → the ledger entry → its finding, visit and photo
-    page.locator('[data-component="inspection"] a[data-drill="component"]').click()
-    page.locator(f'[data-entry="{world.inspection_entry.pk}"] a[data-drill="entry"]').click()
-    page.wait_for_load_state()
-    check(page)
-    assert "察访确认" in page.locator("[data-reason]").inner_text()
-    page.locator("a[data-source]").click()
-    page.wait_for_load_state()
-    check(page)
-    thumb = page.locator(f'#photos img[src="/inspect/evidence/{world.evidence.pk}/?size=thumb"]')
-    thumb.scroll_into_view_if_needed()
-    loaded(thumb)
-    assert "工作人员玩手机" in page.locator("#finding").inner_text()
+    thumb = to_the_finding_photo(page, world, check)
     assert "属实（维持认定）" in page.locator("#appeal").inner_text()
     with page.expect_popup() as opened:
         thumb.click()
