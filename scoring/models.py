@@ -184,8 +184,11 @@ class Scorecard(AppendOnlyModel):
     rank_in_group = models.PositiveIntegerField(_("组内排名"), null=True, blank=True)
     outcome = models.CharField(_("结果"), max_length=10, choices=Outcome.choices, default=Outcome.NONE)
     veto = models.BooleanField(_("一票否决"), default=False)
-    card = models.JSONField(_("计分明细"), encoder=DjangoJSONEncoder)
-    inputs = models.JSONField(_("输入汇总"), encoder=DjangoJSONEncoder)
+    # Snapshots stored before their documents (SnapshotDocument) keep the card and inputs on each row; newer
+    # rows leave them null and readers take their row of the snapshot's document (`card`, `inputs`).
+    card_json = models.JSONField(_("计分明细"), encoder=DjangoJSONEncoder, null=True, blank=True, db_column="card")
+    inputs_json = models.JSONField(_("输入汇总"), encoder=DjangoJSONEncoder, null=True, blank=True,
+                                   db_column="inputs")
 
     class Meta:
         verbose_name = _("计分卡")
@@ -197,6 +200,33 @@ class Scorecard(AppendOnlyModel):
         return f"{self.agency} {self.total}"
 
     @property
+    def card(self) -> dict:
+        """The scorecard as `method.Scorecard.to_dict()` spells it (the intervals' keys None: see `full_card`)."""
+        if self.card_json is not None:
+            return self.card_json
+        return self._document_row()[0]
+
+    @card.setter
+    def card(self, value: dict | None) -> None:  # a row written the way snapshots were before their documents
+        self.card_json = value
+
+    @property
+    def inputs(self) -> dict:
+        """What the method was given for this agency, and the ids of the ledger entries and assessments counted."""
+        if self.inputs_json is not None:
+            return self.inputs_json
+        return self._document_row()[1]
+
+    @inputs.setter
+    def inputs(self, value: dict | None) -> None:
+        self.inputs_json = value
+
+    def _document_row(self) -> tuple[dict, dict]:
+        from .documents import document_of  # the document's reader lives beside its writer
+
+        return document_of(self.snapshot).row(self.agency_id)
+
+    @property
     def full_card(self) -> dict:
         """The card with its 95% intervals: stored after the official result (ScorecardInterval), or inside the
         card itself for snapshots stored before they were apart. Without intervals yet, their keys are None."""
@@ -205,6 +235,26 @@ class Scorecard(AppendOnlyModel):
         except ScorecardInterval.DoesNotExist:
             return self.card
         return {**self.card, **interval.values}
+
+
+class SnapshotDocument(AppendOnlyModel):
+    """快照文档 — every scorecard and input of a snapshot as one compact document (scoring.documents).
+
+    `body` is zlib-compressed JSON of columns (scoring.method.columns): the scorecards, the inputs and the
+    ids each scorecard counted. One row per snapshot, written in the snapshot's own transaction; its
+    Scorecard rows keep only what lists filter and sort on (total, ranks, outcome, veto).
+    """
+
+    snapshot = models.OneToOneField(RankingSnapshot, models.PROTECT, primary_key=True, related_name="document",
+                                    verbose_name=_("快照"))
+    body = models.BinaryField(_("内容"))
+
+    class Meta:
+        verbose_name = _("快照文档")
+        verbose_name_plural = _("快照文档")
+
+    def __str__(self):
+        return f"{self.snapshot} · {len(self.body or b'') // 1024} KiB"
 
 
 class ScorecardInterval(AppendOnlyModel):

@@ -5,25 +5,29 @@ Python loop over responses, entries or assessments.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+import numpy as np
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from agencies.access import has_role, is_admin, scope
 from agencies.choices import CycleStatus, Role
 from agencies.models import Agency, Cycle
 from agencies.scheme import normalize_scheme
-from surveys.selectors import appraisal_level_counts, public_level_counts
+from surveys.selectors import (
+    agency_rows,
+    appraisal_level_array,
+    public_level_array,
+)
 
 from .choices import EntryKind
-from .method import AgencyInput
+from .method import AgencyInput, InputTable
+from .method.defaults import CATEGORIES, DIMENSIONS
 from .models import Assessment, Indicator, Publication, PublicRelease, RankingSnapshot, Scorecard, ScoreEntry
 from .periods import periods_ended
-
-ZERO = Decimal("0")
-CENT = Decimal("0.01")
 
 
 def scheme_of(cycle: Cycle) -> dict[str, Any]:
@@ -49,33 +53,6 @@ def score_entries_visible(*, user, cycle: Cycle) -> QuerySet[ScoreEntry]:
     return scope(entries, user).order_by("-created_at", "-id")
 
 
-def ledger_totals(*, cycle: Cycle, until: datetime) -> dict[int, dict[str, Any]]:
-    """agency_id → sums of the ledger booked before `until` (reversals cancel), in one GROUP BY."""
-    reversal = Q(reverses__isnull=False)
-
-    def net_count(kind: str):
-        return Count("id", filter=Q(kind=kind) & ~reversal) - Count("id", filter=Q(kind=kind) & reversal)
-
-    rows = (ScoreEntry.objects.filter(cycle=cycle, created_at__lt=until).order_by().values("agency_id")
-            .annotate(inspection=Sum("points", filter=Q(kind=EntryKind.INSPECTION)),
-                      inspection_n=net_count(EntryKind.INSPECTION),
-                      bonus=Sum("points", filter=Q(kind=EntryKind.BONUS)),
-                      deduction=Sum("points", filter=Q(kind=EntryKind.DEDUCTION)),
-                      veto=net_count(EntryKind.VETO)))
-    return {row["agency_id"]: {"inspection": _cents(row["inspection"]), "inspection_n": row["inspection_n"],
-                               "bonus": _cents(row["bonus"]), "deduction": _cents(row["deduction"]),
-                               "veto": row["veto"] > 0} for row in rows}
-
-
-def _cents(total) -> Decimal:
-    """A ledger sum to the ledger's own precision (2 decimals).
-
-    Every entry is booked in cents, so the exact sum is a whole number of cents; SQLite sums DECIMAL columns
-    as floats (0.51 − 0.50 comes back 0.00999…), which this puts back. A no-op on PostgreSQL.
-    """
-    return ZERO if total is None else Decimal(total).quantize(CENT)
-
-
 def veto_reasons_of(snapshot: RankingSnapshot) -> dict[int, str]:
     """agency_id → the reasons of the 一票否决 entries that counted in `snapshot` (live when computed); one query.
 
@@ -90,31 +67,6 @@ def veto_reasons_of(snapshot: RankingSnapshot) -> dict[int, str]:
     for agency_id, reason in rows:
         reasons.setdefault(agency_id, []).append(reason)
     return {agency_id: "；".join(texts) for agency_id, texts in reasons.items()}
-
-
-def snapshot_counted_ids(*, cycle: Cycle, until: datetime) -> dict[int, dict[str, list[int]]]:
-    """agency_id → the ids of the ledger entries and assessment revisions a snapshot up to `until` counts.
-
-    Two reads of ids only; kept on each scorecard so its drill-down lists exactly what it counted.
-    """
-    counted: dict[int, dict[str, list[int]]] = {}
-
-    def of(agency_id: int) -> dict[str, list[int]]:
-        return counted.setdefault(agency_id, {"entry_ids": [], "assessment_ids": []})
-
-    for agency_id, entry_id in (ScoreEntry.objects.filter(cycle=cycle, created_at__lt=until)
-                                .order_by("created_at", "id").values_list("agency_id", "id")):
-        of(agency_id)["entry_ids"].append(entry_id)
-    latest: dict[tuple[int, int], tuple[int, int]] = {}
-    for agency_id, indicator_id, revision, pk in (Assessment.objects.filter(indicator__cycle=cycle,
-                                                                             assessed_at__lt=until).order_by()
-                                                  .values_list("agency_id", "indicator_id", "revision", "id")):
-        known = latest.get((agency_id, indicator_id))
-        if known is None or revision > known[0]:
-            latest[(agency_id, indicator_id)] = (revision, pk)
-    for (agency_id, _), (_, pk) in sorted(latest.items()):
-        of(agency_id)["assessment_ids"].append(pk)
-    return counted
 
 
 def entries_behind(*, cycle: Cycle, agency: Agency, until: datetime) -> QuerySet[ScoreEntry]:
@@ -150,64 +102,122 @@ def assessments_latest(*, cycle: Cycle, until: datetime | None = None) -> QueryS
     return revisions.filter(~Exists(later))
 
 
-def assessment_totals(*, cycle: Cycle, until: datetime) -> dict[int, dict[str, Any]]:
-    """agency_id → {points, max_points, n} over the indicators assessed before `until`, in one query.
-
-    Every revision is read (one row per indicator, agency and revision) and the latest of each
-    pair kept here, rather than asking the database for `assessments_latest`: its anti-join is
-    planned per row, and with statistics not yet gathered (a cycle's assessments just loaded)
-    PostgreSQL scans all of an indicator's assessments for each of them, 0.4 s for one indicator
-    of 2,000 agencies and quadratic in the agencies. Reading the revisions grows linearly.
-    """
-    rows = (Assessment.objects.filter(indicator__cycle=cycle, assessed_at__lt=until).order_by()
-            .values_list("agency_id", "indicator_id", "revision", "points", "indicator__max_points"))
-    latest: dict[tuple[int, int], tuple] = {}
-    for row in rows:
-        known = latest.get(row[:2])
-        if known is None or row[2] > known[2]:
-            latest[row[:2]] = row
-    totals: dict[int, dict[str, Any]] = {}
-    for agency_id, _, _, points, max_points in latest.values():
-        total = totals.get(agency_id)
-        if total is None:
-            totals[agency_id] = {"agency_id": agency_id, "points": points, "max_points": max_points, "n": 1}
-        else:
-            total["points"] += points
-            total["max_points"] += max_points
-            total["n"] += 1
-    return totals
-
-
 # --- inputs of the method -------------------------------------------------------------
 
 def scoring_inputs(*, cycle: Cycle, until: datetime) -> list[AgencyInput]:
     """Every active agency's aggregates up to `until`, as the method's `AgencyInput`s, sorted by code.
 
-    Five queries whatever the volume: agencies, public counts, appraisal counts,
-    assessments, ledger.
+    The rows of `scoring_input_table`, which the recompute reads: one reading of the database for both.
     """
-    # Plain tuples: 2,000 Agency instances with their groups cost a tenth of a second for four fields.
-    agencies = (Agency.objects.filter(active=True).order_by("code")
-                .values_list("id", "code", "group__code", "has_service_window"))
-    public = public_level_counts(cycle=cycle, until=until)
-    appraisal = appraisal_level_counts(cycle=cycle, until=until)
-    assessed = assessment_totals(cycle=cycle, until=until)
-    ledger = ledger_totals(cycle=cycle, until=until)
-    inputs = []
-    for agency_id, code, group_code, has_service_window in agencies:
-        pub, app = public.get(agency_id), appraisal.get(agency_id)
-        ass = assessed.get(agency_id)
-        led = ledger.get(agency_id, {})
-        inputs.append(AgencyInput(
-            code=code, group=group_code, has_service_window=has_service_window,
-            public_counts=pub.counts if pub else {}, public_n=pub.n if pub else 0,
-            appraisal_counts=app.counts if app else {}, appraisal_n=app.n if app else 0,
-            assessment_points=ass["points"] if ass else None, assessment_max=ass["max_points"] if ass else None,
-            assessment_n=ass["n"] if ass else 0,
-            inspection_deduction=led.get("inspection", ZERO), inspection_n=led.get("inspection_n", 0),
-            bonus=led.get("bonus", ZERO), deduction=led.get("deduction", ZERO), veto=led.get("veto", False),
-        ))
-    return inputs
+    return scoring_input_table(cycle=cycle, until=until).table.agency_inputs()
+
+
+@dataclass(frozen=True)
+class ScoringInputs:
+    """What a recompute reads: the method's inputs as one table, and what each agency's scorecard counted."""
+
+    table: InputTable
+    agency_ids: list[int]  # row i of the table is agency agency_ids[i]
+    entry_ids: list[list[int]]  # per row: the ledger entries counted, in booking order
+    assessment_ids: list[list[int]]  # per row: the assessment revisions counted, by indicator
+
+
+def _cents_of(value) -> int:
+    """A stored number of 2 decimals in whole cents (a Decimal on PostgreSQL, a float or int on SQLite)."""
+    return round(float(value) * 100)
+
+
+def scoring_input_table(*, cycle: Cycle, until: datetime) -> ScoringInputs:
+    """Every active agency's aggregates up to `until` as one `InputTable`, sorted by code, and the ids counted.
+
+    Six queries whatever the volume (agencies, monthly and daily public rollups, ballot rollups, assessment
+    revisions, ledger entries), read as arrays: no Python object per agency or per rollup row. The same
+    numbers as `scoring_inputs` (which is this table's rows).
+    """
+    agencies = sorted(Agency.objects.filter(active=True)
+                      .values_list("id", "code", "group__code", "has_service_window"), key=lambda row: row[1])
+    agency_ids = [row[0] for row in agencies]
+    count = len(agencies)
+    rows_of = agency_rows(agency_ids)
+    public_counts, public_n = public_level_array(cycle=cycle, until=until, rows_of=rows_of, count=count)
+    appraisal_counts, categories = appraisal_level_array(cycle=cycle, until=until, rows_of=rows_of, count=count,
+                                                         categories=list(CATEGORIES))
+    # Assessments: every revision before `until` is read and the latest of each (indicator, agency) kept here,
+    # rather than asking the database for `assessments_latest`: its anti-join is planned per row, and with
+    # statistics not yet gathered (a cycle's assessments just loaded) PostgreSQL scans all of an indicator's
+    # assessments for each of them, 0.4 s for one indicator of 2,000 agencies and quadratic in the agencies.
+    latest: dict[tuple[int, int], tuple] = {}
+    for row in (Assessment.objects.filter(indicator__cycle=cycle, assessed_at__lt=until).order_by()
+                .values_list("agency_id", "indicator_id", "revision", "id", "points", "indicator__max_points")):
+        known = latest.get(row[:2])
+        if known is None or row[2] > known[2]:
+            latest[row[:2]] = row
+    points = [0] * count
+    maxima = [0] * count
+    assessed = [0] * count
+    assessment_ids: list[list[int]] = [[] for _ in range(count)]
+    for (agency_id, _), (_, _, _, pk, given, maximum) in sorted(latest.items()):
+        row = int(rows_of[agency_id]) if agency_id < len(rows_of) else -1
+        if row < 0:
+            continue
+        points[row] += _cents_of(given)
+        maxima[row] += _cents_of(maximum)
+        assessed[row] += 1
+        assessment_ids[row].append(pk)
+    # The ledger: sums net of reversals, a veto live while its entries outnumber their reversals.
+    sums = {kind: [0] * count for kind in (EntryKind.INSPECTION, EntryKind.BONUS, EntryKind.DEDUCTION)}
+    net = {kind: [0] * count for kind in (EntryKind.INSPECTION, EntryKind.VETO)}
+    entry_ids: list[list[int]] = [[] for _ in range(count)]
+    for agency_id, pk, kind, given, reverses_id in (ScoreEntry.objects.filter(cycle=cycle, created_at__lt=until)
+                                                    .order_by("created_at", "id")
+                                                    .values_list("agency_id", "id", "kind", "points",
+                                                                 "reverses_id")):
+        row = int(rows_of[agency_id]) if agency_id < len(rows_of) else -1
+        if row < 0:
+            continue
+        entry_ids[row].append(pk)
+        if kind in sums:
+            sums[kind][row] += _cents_of(given)
+        if kind in net:
+            net[kind][row] += -1 if reverses_id is not None else 1
+    exact = _exact_cents()
+    return ScoringInputs(
+        table=InputTable(
+            codes=tuple(row[1] for row in agencies),
+            groups=tuple(row[2] for row in agencies),
+            windows=np.array([bool(row[3]) for row in agencies], dtype=bool).reshape(count),
+            dimensions=tuple(DIMENSIONS),
+            public_counts=public_counts,
+            public_n=public_n,
+            categories=tuple(categories),
+            appraisal_counts=appraisal_counts,
+            appraisal_n=appraisal_counts.sum(axis=(1, 2)),
+            assessment_points=tuple(exact(c) if n else None for c, n in zip(points, assessed, strict=True)),
+            assessment_max=tuple(exact(c) if n else None for c, n in zip(maxima, assessed, strict=True)),
+            assessment_n=np.array(assessed, dtype=np.int64).reshape(count),
+            inspection_deduction=tuple(exact(c) for c in sums[EntryKind.INSPECTION]),
+            inspection_n=np.array(net[EntryKind.INSPECTION], dtype=np.int64).reshape(count),
+            bonus=tuple(exact(c) for c in sums[EntryKind.BONUS]),
+            deduction=tuple(exact(c) for c in sums[EntryKind.DEDUCTION]),
+            veto=np.array(net[EntryKind.VETO], dtype=np.int64).reshape(count) > 0,
+        ),
+        agency_ids=agency_ids,
+        entry_ids=entry_ids,
+        assessment_ids=assessment_ids,
+    )
+
+
+def _exact_cents():
+    """cents → Fraction(cents, 100), each distinct value made once (most sums are 0)."""
+    made: dict[int, Fraction] = {}
+
+    def exact(cents: int) -> Fraction:
+        value = made.get(cents)
+        if value is None:
+            value = made[cents] = Fraction(cents, 100)
+        return value
+
+    return exact
 
 
 # --- snapshots ------------------------------------------------------------------------
@@ -248,14 +258,15 @@ def snapshot_periods(*, cycle: Cycle) -> list[str]:
 
 def scorecards_of(snapshot: RankingSnapshot) -> QuerySet[Scorecard]:
     """A snapshot's scorecards in rank order; unrated agencies (no rank) last."""
-    return (Scorecard.objects.filter(snapshot=snapshot).select_related("agency", "agency__group", "interval")
+    # Through the snapshot's own manager: every card knows its snapshot (and so its document) without a query.
+    return (snapshot.scorecards.select_related("agency", "agency__group", "interval")
             .order_by(F("rank_overall").asc(nulls_last=True), "agency__code"))
 
 
 def scorecard_of(snapshot: RankingSnapshot, *, agency_code: str | None = None,
                  agency_id: int | None = None) -> Scorecard | None:
     """One agency's scorecard in `snapshot` (by code or id), or None if the snapshot has none for it."""
-    cards = Scorecard.objects.select_related("agency", "agency__group", "interval").filter(snapshot=snapshot)
+    cards = snapshot.scorecards.select_related("agency", "agency__group", "interval")
     cards = cards.filter(agency__code=agency_code) if agency_code is not None else cards.filter(agency_id=agency_id)
     return cards.first()
 
@@ -342,6 +353,9 @@ def snapshots_public() -> list[RankingSnapshot]:
 def scorecards_of_agency(snapshots: list[RankingSnapshot], *, agency_id: int) -> dict[int, Scorecard]:
     """snapshot id → the agency's scorecard, over `snapshots`, in one query (its public page's history)."""
     cards = Scorecard.objects.filter(snapshot__in=snapshots, agency_id=agency_id).select_related("agency", "interval")
+    by_id = {snapshot.pk: snapshot for snapshot in snapshots}
+    for card in cards:
+        card.snapshot = by_id[card.snapshot_id]  # the snapshot at hand, so its document is read once
     return {card.snapshot_id: card for card in cards}
 
 

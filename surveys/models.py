@@ -291,3 +291,29 @@ class BallotDaily(models.Model):
 
     def __str__(self):
         return f"{self.agency_id} {self.category} {self.day}"
+
+
+class BallotMonthly(models.Model):
+    """评议月汇总 — BallotDaily summed by local month: what a period reads for its whole months.
+
+    Kept in the ballot's transaction beside the daily row (surveys.rollups.ballot_add), so that a year's
+    appraisal is 2,000 agencies × 4 categories × its months, whatever the days it ran; the daily rows
+    count only the days of a partly covered month.
+    """
+
+    survey = models.ForeignKey(Survey, models.CASCADE, related_name="+", verbose_name=_("调查"))
+    agency = models.ForeignKey(Agency, models.CASCADE, related_name="+", verbose_name=_("机关"))
+    category = models.CharField(_("评议人类别"), max_length=12, choices=EvaluatorCategory.choices)
+    month = models.DateField(_("月份"))
+    for _level in LEVEL_RANGE:
+        locals()[ballot_level_column(_level)] = models.PositiveIntegerField(db_default=0)
+    del _level
+
+    class Meta:
+        verbose_name = _("评议月汇总")
+        verbose_name_plural = _("评议月汇总")
+        constraints = [models.UniqueConstraint(fields=["survey", "agency", "category", "month"],
+                                               name="ballot_monthly_key")]
+
+    def __str__(self):
+        return f"{self.agency_id} {self.category} {self.month:%Y-%m}"

@@ -12,15 +12,17 @@ counted exactly once.
 `rebuild` recounts a survey's rows from scratch (one DELETE and one GROUP BY), for data put
 into the table without counting (the benchmark data set).
 
-Appraisal ballots have daily rollups (BallotDaily: survey, agency, category, day → count per
-level), added in the ballot's own transaction by `ballot_add` (one UPSERT of as many rows
-as the ballot rates agencies) and recounted by `ballot_rebuild` (one GROUP BY). These two
-run on SQLite too.
+Appraisal ballots have daily and monthly rollups (BallotDaily, BallotMonthly: survey, agency,
+category, day or month → count per level), added in the ballot's own transaction by `ballot_add`
+(one UPSERT each, of as many rows as the ballot rates agencies) and recounted by `ballot_rebuild`
+(one GROUP BY, and the months from the days). These two run on SQLite too.
 """
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth
 
 from agencies.scheme import DIMENSIONS
 from agencies.services import cycle_inputs_changed
@@ -30,6 +32,7 @@ from .models import (
     LEVEL_RANGE,
     Ballot,
     BallotDaily,
+    BallotMonthly,
     BallotRating,
     RatingDaily,
     RatingMonthly,
@@ -82,25 +85,28 @@ def rebuild(*, survey_id: int) -> int:
 
 
 def ballot_add(ballot: Ballot, ratings: dict[int, int]) -> None:
-    """Count one stored ballot (agency id → level) into its day's rollup rows: one UPSERT, in the caller's
-    transaction."""
+    """Count one stored ballot (agency id → level) into its day's and its month's rollup rows: one UPSERT each,
+    in the caller's transaction."""
     if not ratings:
         return
-    table = _q(BallotDaily._meta.db_table)
     levels = [ballot_level_column(level) for level in LEVEL_RANGE]
-    rows, params = [], []
-    for agency_id, level in sorted(ratings.items()):  # sorted: concurrent ballots lock rows in one order
-        rows.append(f"(%s, %s, %s, %s, {', '.join('1' if lv == level else '0' for lv in LEVEL_RANGE)})")
-        params += [ballot.survey_id, agency_id, ballot.category, ballot.submitted_on]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (survey_id, agency_id, category, day, {', '.join(map(_q, levels))}) "
-            f"VALUES {', '.join(rows)} ON CONFLICT (survey_id, agency_id, category, day) DO UPDATE SET "
-            + ", ".join(f"{_q(c)} = {table}.{_q(c)} + excluded.{_q(c)}" for c in levels), params)
+    for model, key, bucket in ((BallotDaily, "day", ballot.submitted_on),
+                               (BallotMonthly, "month", ballot.submitted_on.replace(day=1))):
+        table = _q(model._meta.db_table)
+        rows, params = [], []
+        for agency_id, level in sorted(ratings.items()):  # sorted: concurrent ballots lock rows in one order
+            rows.append(f"(%s, %s, %s, %s, {', '.join('1' if lv == level else '0' for lv in LEVEL_RANGE)})")
+            params += [ballot.survey_id, agency_id, ballot.category, bucket]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (survey_id, agency_id, category, {key}, {', '.join(map(_q, levels))}) "
+                f"VALUES {', '.join(rows)} ON CONFLICT (survey_id, agency_id, category, {key}) DO UPDATE SET "
+                + ", ".join(f"{_q(c)} = {table}.{_q(c)} + excluded.{_q(c)}" for c in levels), params)
 
 
 def ballot_rebuild(*, survey_id: int) -> int:
-    """Recount an appraisal survey's daily ballot rollups from its ratings (one GROUP BY); returns the rows written."""
+    """Recount an appraisal survey's daily ballot rollups from its ratings (one GROUP BY), and its monthly ones
+    from those; returns the daily rows written."""
     table = _q(BallotDaily._meta.db_table)
     levels = [ballot_level_column(level) for level in LEVEL_RANGE]
     counts = ", ".join(f"SUM(CASE WHEN r.level = {level} THEN 1 ELSE 0 END)" for level in LEVEL_RANGE)
@@ -111,7 +117,16 @@ def ballot_rebuild(*, survey_id: int) -> int:
             f"SELECT b.survey_id, r.agency_id, b.category, b.submitted_on, {counts} "
             f"FROM {_q(BallotRating._meta.db_table)} r JOIN {_q(Ballot._meta.db_table)} b ON b.id = r.ballot_id "
             f"WHERE b.survey_id = %s GROUP BY b.survey_id, r.agency_id, b.category, b.submitted_on", [survey_id])
-        return cursor.rowcount
+        written = cursor.rowcount
+    BallotMonthly.objects.filter(survey_id=survey_id).delete()
+    monthly = (BallotDaily.objects.filter(survey_id=survey_id).annotate(month_of=TruncMonth("day"))
+               .values("agency_id", "category", "month_of").annotate(**{f"{c}_sum": Sum(c) for c in levels})
+               .order_by())
+    BallotMonthly.objects.bulk_create([
+        BallotMonthly(survey_id=survey_id, agency_id=row["agency_id"], category=row["category"],
+                      month=row["month_of"], **{c: row[f"{c}_sum"] for c in levels})
+        for row in monthly.iterator(chunk_size=5000)], batch_size=5000)
+    return written
 
 
 # --- the catch-up of rows inserted uncounted -------------------------------------------------

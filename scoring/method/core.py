@@ -382,9 +382,8 @@ def _count_cells(agencies: Sequence[AgencyInput], attribute: str) -> tuple[list[
     return rows, keys, counts
 
 
-def _count_array(agencies: Sequence[AgencyInput], attribute: str, codes: Sequence[str],
-                 keep: Sequence[bool]) -> np.ndarray:
-    """Fill an (agencies, codes, levels) integer array from the nested count mappings; rows not kept are zero."""
+def _count_array(agencies: Sequence[AgencyInput], attribute: str, codes: Sequence[str]) -> np.ndarray:
+    """Fill an (agencies, codes, levels) integer array from the nested count mappings."""
     rows, keys, counts = _count_cells(agencies, attribute)
     index = {code: i for i, code in enumerate(codes)}
     unknown = next((i for i, key in enumerate(keys) if key not in index), None)
@@ -392,7 +391,6 @@ def _count_array(agencies: Sequence[AgencyInput], attribute: str, codes: Sequenc
         raise ValueError(f"{agencies[rows[unknown]].code}: unknown {attribute} key {keys[unknown]!r}")
     array = np.zeros((len(agencies), len(codes), len(LEVELS)), dtype=np.int64)
     np.add.at(array, (np.array(rows, dtype=np.intp), np.array([index[key] for key in keys], dtype=np.intp)), counts)
-    array[~np.array(keep, dtype=bool)] = 0
     return array
 
 
@@ -456,13 +454,137 @@ def _weighted_means(counts: np.ndarray, level_points: Sequence[Fraction], weight
 
 
 @dataclass(frozen=True)
+class InputTable:
+    """Every agency's inputs as columns, agencies sorted by code: what `AgencyInput`s say, without one Python
+    object per agency.
+
+    The recompute reads it from the rollups in a few queries (scoring.selectors.scoring_input_table) and the
+    method, the digest and the stored snapshot take it as it is: at 2,000 agencies, making and taking apart
+    2,000 `AgencyInput`s with their nested count mappings cost more than the method itself. Counts are int64
+    arrays over the table's own `dimensions` and `categories` (any order; the method aligns them with the
+    scheme's); numbers are exact Fractions (None: not assessed).
+    """
+
+    codes: tuple[str, ...]
+    groups: tuple[str, ...]
+    windows: np.ndarray  # (A,) bool
+    dimensions: tuple[str, ...]
+    public_counts: np.ndarray  # (A, D, 5) int64
+    public_n: np.ndarray  # (A,) int64
+    categories: tuple[str, ...]
+    appraisal_counts: np.ndarray  # (A, C, 5) int64
+    appraisal_n: np.ndarray  # (A,) int64
+    assessment_points: tuple[Fraction | None, ...]
+    assessment_max: tuple[Fraction | None, ...]
+    assessment_n: np.ndarray  # (A,) int64
+    inspection_deduction: tuple[Fraction, ...]
+    inspection_n: np.ndarray  # (A,) int64
+    bonus: tuple[Fraction, ...]
+    deduction: tuple[Fraction, ...]
+    veto: np.ndarray  # (A,) bool
+
+    def __post_init__(self):
+        count = len(self.codes)
+        if list(self.codes) != sorted(self.codes):
+            raise ValueError("the agencies of an input table must be sorted by code")
+        if len(set(self.codes)) != count:
+            duplicated = sorted({c for c in self.codes if self.codes.count(c) > 1})
+            raise ValueError(f"duplicate agency codes: {', '.join(duplicated)}")
+        for name, array in (("public_counts", self.public_counts), ("appraisal_counts", self.appraisal_counts)):
+            if len(array) and array.min() < 0:
+                row, part, level = np.argwhere(array < 0)[0]
+                codes = self.dimensions if name == "public_counts" else self.categories
+                raise ValueError(f"{self.codes[row]}: negative count for {codes[part]} level {level + 1}")
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def agency_input(self, i: int) -> AgencyInput:
+        """Row i as an `AgencyInput` (zero counts left out, as the rollups spell them)."""
+        def counts(array: np.ndarray, codes: Sequence[str]) -> dict[str, dict[int, int]]:
+            return {code: {level: count for level, count in zip(LEVELS, row, strict=True) if count}
+                    for code, row in zip(codes, array[i].tolist(), strict=True) if any(row)}
+
+        def decimal(value: Fraction | None) -> Decimal | None:
+            return None if value is None else _decimal(value)
+
+        return AgencyInput(
+            code=self.codes[i], group=self.groups[i], has_service_window=bool(self.windows[i]),
+            public_counts=counts(self.public_counts, self.dimensions), public_n=int(self.public_n[i]),
+            appraisal_counts=counts(self.appraisal_counts, self.categories), appraisal_n=int(self.appraisal_n[i]),
+            assessment_points=decimal(self.assessment_points[i]), assessment_max=decimal(self.assessment_max[i]),
+            assessment_n=int(self.assessment_n[i]), inspection_deduction=_decimal(self.inspection_deduction[i]),
+            inspection_n=int(self.inspection_n[i]), bonus=_decimal(self.bonus[i]),
+            deduction=_decimal(self.deduction[i]), veto=bool(self.veto[i]))
+
+    def agency_inputs(self) -> list[AgencyInput]:
+        return [self.agency_input(i) for i in range(len(self.codes))]
+
+
+def input_table(agencies: Sequence[AgencyInput], scheme: Mapping | None = None) -> InputTable:
+    """The `AgencyInput`s as one `InputTable` over the scheme's dimensions and categories.
+
+    Raises ValueError as `compute` does: duplicate codes, unknown dimension or category codes, levels
+    outside 1..5, negative counts.
+    """
+    parsed = _parse_scheme(scheme)
+    ordered = sorted(agencies, key=lambda a: a.code)
+    codes = [a.code for a in ordered]
+    if len(set(codes)) != len(codes):
+        duplicated = sorted({c for c in codes if codes.count(c) > 1})
+        raise ValueError(f"duplicate agency codes: {', '.join(duplicated)}")
+
+    def ints(attribute: str) -> np.ndarray:
+        return np.array([int(getattr(a, attribute)) for a in ordered], dtype=np.int64).reshape(len(ordered))
+
+    def optional(value: Any) -> Fraction | None:
+        return None if value is None else _exact(value)
+
+    return InputTable(
+        codes=tuple(codes),
+        groups=tuple(a.group for a in ordered),
+        windows=np.array([bool(a.has_service_window) for a in ordered], dtype=bool).reshape(len(ordered)),
+        dimensions=parsed.dimensions,
+        public_counts=_count_array(ordered, "public_counts", parsed.dimensions),
+        public_n=ints("public_n"),
+        categories=parsed.categories,
+        appraisal_counts=_count_array(ordered, "appraisal_counts", parsed.categories),
+        appraisal_n=ints("appraisal_n"),
+        assessment_points=tuple(optional(a.assessment_points) for a in ordered),
+        assessment_max=tuple(optional(a.assessment_max) for a in ordered),
+        assessment_n=ints("assessment_n"),
+        inspection_deduction=tuple(_exact(a.inspection_deduction) for a in ordered),
+        inspection_n=ints("inspection_n"),
+        bonus=tuple(_exact(a.bonus) for a in ordered),
+        deduction=tuple(_exact(a.deduction) for a in ordered),
+        veto=np.array([bool(a.veto) for a in ordered], dtype=bool).reshape(len(ordered)),
+    )
+
+
+def _aligned(table: InputTable, array: np.ndarray, given: Sequence[str], wanted: Sequence[str],
+             what: str) -> np.ndarray:
+    """`array`'s parts (over `given` codes) in the scheme's order `wanted`; a rated part the scheme lacks is refused."""
+    if tuple(given) == tuple(wanted):
+        return array
+    index = {code: i for i, code in enumerate(wanted)}
+    aligned = np.zeros((len(table), len(wanted), len(LEVELS)), dtype=np.int64)
+    for column, code in enumerate(given):
+        if code in index:
+            aligned[:, index[code]] = array[:, column]
+        elif array[:, column].any():
+            row = int(np.flatnonzero(array[:, column].any(axis=1))[0])
+            raise ValueError(f"{table.codes[row]}: unknown {what} key {code!r}")
+    return aligned
+
+
+@dataclass(frozen=True)
 class _Prepared:
     """The inputs sorted by code, as integer count arrays, float means and exact per-agency fractions."""
 
-    agencies: tuple[AgencyInput, ...]
+    table: InputTable
     scheme: _Scheme
-    public_counts: np.ndarray  # (A, D, 5) int64; zero for agencies without a window
-    appraisal_counts: np.ndarray  # (A, C, 5) int64
+    public_counts: np.ndarray  # (A, D, 5) int64 over the scheme's dimensions; zero for agencies without a window
+    appraisal_counts: np.ndarray  # (A, C, 5) int64 over the scheme's categories
     scores: dict[str, list[Fraction | None]]  # organizational, inspection -> exact score per agency (None = no data)
     reasons: dict[str, list[str | None]]  # component -> why it is left out (None = included)
     means: dict[str, _Means]  # public_survey and appraisal: the weighted means and their parts
@@ -471,45 +593,52 @@ class _Prepared:
     deduction: list[Fraction]
     rated: np.ndarray  # (A,) bool: at least one of RATING_COMPONENTS has data (is included)
 
+    @property
+    def count(self) -> int:
+        return len(self.table)
+
 
 def _prepare(agencies: Sequence[AgencyInput], scheme: Mapping | None) -> _Prepared:
+    return _prepare_table(input_table(agencies, scheme), scheme)
+
+
+def _prepare_table(table: InputTable, scheme: Mapping | None) -> _Prepared:
     parsed = _parse_scheme(scheme)
-    ordered = tuple(sorted(agencies, key=lambda a: a.code))
-    codes = [a.code for a in ordered]
-    if len(set(codes)) != len(codes):
-        duplicated = sorted({c for c in codes if codes.count(c) > 1})
-        raise ValueError(f"duplicate agency codes: {', '.join(duplicated)}")
-    windows = [bool(a.has_service_window) for a in ordered]
-    public_counts = _count_array(ordered, "public_counts", parsed.dimensions, windows)
-    appraisal_counts = _count_array(ordered, "appraisal_counts", parsed.categories, [True] * len(ordered))
+    windows = table.windows
+    public_counts = _aligned(table, table.public_counts, table.dimensions, parsed.dimensions, "public_counts")
+    public_counts = np.where(windows[:, None, None], public_counts, 0)
+    appraisal_counts = _aligned(table, table.appraisal_counts, table.categories, parsed.categories,
+                                "appraisal_counts")
     public = _weighted_means(public_counts, parsed.level_points, parsed.dimension_weights)
     appraisal = _weighted_means(appraisal_counts, parsed.level_points, parsed.category_weights)
     organizational: list[Fraction | None] = []
-    for agency in ordered:
-        if agency.assessment_points is None or agency.assessment_max is None:
+    for points, maximum in zip(table.assessment_points, table.assessment_max, strict=True):
+        if points is None or maximum is None or not maximum:
             organizational.append(None)
-            continue
-        maximum = _exact(agency.assessment_max)
-        organizational.append(_HUNDRED * _exact(agency.assessment_points) / maximum if maximum else None)
+        else:
+            organizational.append(_HUNDRED * points / maximum)
+    zero = Fraction(0)
     scores = {
         ORGANIZATIONAL: organizational,
-        INSPECTION: [max(Fraction(0), _HUNDRED - _exact(a.inspection_deduction)) for a in ordered],
+        INSPECTION: [max(zero, _HUNDRED - d) for d in table.inspection_deduction],
     }
     reasons: dict[str, list[str | None]] = {
         name: [None if score is not None else "no_data" for score in values] for name, values in scores.items()}
     reasons[APPRAISAL] = [None if rated else "no_data" for rated in np.isfinite(appraisal.scores).tolist()]
     reasons[PUBLIC_SURVEY] = [("no_data" if not rated else None) if window else "no_window"
-                              for rated, window in zip(np.isfinite(public.scores).tolist(), windows, strict=True)]
-    public_n = np.array([int(a.public_n) for a in ordered], dtype=np.int64)
-    appraisal_n = np.array([int(a.appraisal_n) for a in ordered], dtype=np.int64)
+                              for rated, window in zip(np.isfinite(public.scores).tolist(), windows.tolist(),
+                                                       strict=True)]
     sample_sizes = {
-        PUBLIC_SURVEY: np.where(public_n != 0, public_n, public.ns.max(axis=1, initial=0)).tolist(),
-        APPRAISAL: np.where(appraisal_n != 0, appraisal_n, appraisal.ns.sum(axis=1)).tolist(),
-        ORGANIZATIONAL: [int(a.assessment_n) for a in ordered],
-        INSPECTION: [int(a.inspection_n) for a in ordered],
+        PUBLIC_SURVEY: np.where(table.public_n != 0, table.public_n, public.ns.max(axis=1, initial=0)).tolist(),
+        APPRAISAL: np.where(table.appraisal_n != 0, table.appraisal_n, appraisal.ns.sum(axis=1)).tolist(),
+        ORGANIZATIONAL: table.assessment_n.tolist(),
+        INSPECTION: table.inspection_n.tolist(),
     }
+    rated = np.zeros(len(table), dtype=bool)
+    for name in RATING_COMPONENTS:
+        rated |= np.array([reason is None for reason in reasons[name]], dtype=bool).reshape(len(table))
     return _Prepared(
-        agencies=ordered,
+        table=table,
         scheme=parsed,
         public_counts=public_counts,
         appraisal_counts=appraisal_counts,
@@ -517,10 +646,9 @@ def _prepare(agencies: Sequence[AgencyInput], scheme: Mapping | None) -> _Prepar
         reasons=reasons,
         means={PUBLIC_SURVEY: public, APPRAISAL: appraisal},
         sample_sizes=sample_sizes,
-        bonus_booked=[_exact(a.bonus) for a in ordered],
-        deduction=[_exact(a.deduction) for a in ordered],
-        rated=np.array([any(reasons[name][i] is None for name in RATING_COMPONENTS) for i in range(len(ordered))],
-                       dtype=bool),
+        bonus_booked=list(table.bonus),
+        deduction=list(table.deduction),
+        rated=rated,
     )
 
 
@@ -672,9 +800,27 @@ def _compute(prepared: _Prepared) -> list[Scorecard]:
     roundings is in doubt (`_float_cents`) are computed again in exact Fractions. Part means,
     organizational, inspection and the ledger numbers are rounded exactly in integers.
     """
+    return _cards(prepared, _official(prepared))
+
+
+@dataclass(frozen=True)
+class _Official:
+    """The official numbers of every agency as columns (row i is the table's agency i)."""
+
+    cents: dict[str, list[int]]  # base, total, bonus, bonus_booked, deduction and the component scores, in cents
+    part_cents: dict[str, np.ndarray]  # public_survey, appraisal: (A, P) part means in cents, −1 = not rated
+    part_ns: dict[str, np.ndarray]  # (A, P) ratings per part
+    included: dict[str, list[bool]]
+    shares: dict[str, list[Decimal | None]]  # W_c / ΣW of each included component
+    ranks: list[int | None]
+    group_ranks: list[int | None]
+    outcomes: list[str]
+    order: list[int]  # the rows in card order: rated by overall rank, then the unrated; code breaks ties
+
+
+def _official(prepared: _Prepared) -> _Official:
     s = prepared.scheme
-    agencies = prepared.agencies
-    count = len(agencies)
+    count = prepared.count
     public, appraisal = prepared.means[PUBLIC_SURVEY], prepared.means[APPRAISAL]
     included = {name: np.array([reason is None for reason in prepared.reasons[name]], dtype=bool).reshape(count)
                 for name in COMPONENT_ORDER}
@@ -717,45 +863,71 @@ def _compute(prepared: _Prepared) -> list[Scorecard]:
                 rounded[i] = _cents_of(values[i])
         cents[name] = rounded
 
-    part_cents = {PUBLIC_SURVEY: _decimal_cents(public.part_cents()),
-                  APPRAISAL: _decimal_cents(appraisal.part_cents())}
-    part_ns = {PUBLIC_SURVEY: public.ns.tolist(), APPRAISAL: appraisal.ns.tolist()}
-    shown = {PUBLIC_SURVEY: (s.dimensions, s.dimension_weights_shown),
-             APPRAISAL: (s.categories, s.category_weights_shown)}
     shares_of: dict[tuple[bool, ...], list[Decimal | None]] = {}  # included components -> their weight shares
-    included_rows = list(zip(*(included[name].tolist() for name in COMPONENT_ORDER), strict=True))
+    shares: dict[str, list[Decimal | None]] = {name: [] for name in COMPONENT_ORDER}
+    included_lists = {name: included[name].tolist() for name in COMPONENT_ORDER}
+    for pattern in zip(*(included_lists[name] for name in COMPONENT_ORDER), strict=True):
+        row = shares_of.get(pattern)
+        if row is None:
+            weight_sum = sum((s.weights[name] for name, ok in zip(COMPONENT_ORDER, pattern, strict=True) if ok),
+                             Fraction(0))
+            row = shares_of[pattern] = [_weight_share(s.weights[name], weight_sum) if ok else None
+                                        for name, ok in zip(COMPONENT_ORDER, pattern, strict=True)]
+        for name, share in zip(COMPONENT_ORDER, row, strict=True):
+            shares[name].append(share)
 
     # Ranks on the rounded totals, as integer cents: exact, and ties are true ties. Only rated
     # agencies take a rank, and N (the count behind warn_bottom) counts them alone.
     totals = np.array([cents["total"]], dtype=np.int64).reshape(1, count)
-    overall, in_group = _rated_ranks(totals, [a.group for a in agencies], prepared.rated)
+    overall, in_group = _rated_ranks(totals, list(prepared.table.groups), prepared.rated)
+    rated = prepared.rated.tolist()
+    ranks = [rank if ok else None for rank, ok in zip(overall[0].tolist(), rated, strict=True)]
+    group_ranks = [rank if ok else None for rank, ok in zip(in_group[0].tolist(), rated, strict=True)]
     rated_count = int(prepared.rated.sum())
+    outcomes = [_outcome(veto, rank, group_rank, rated_count, s)
+                for veto, rank, group_rank in zip(prepared.table.veto.tolist(), ranks, group_ranks, strict=True)]
+    codes = prepared.table.codes
+    order = sorted(range(count), key=lambda i: (ranks[i] is None, ranks[i] or 0, codes[i]))
+    return _Official(
+        cents=cents,
+        part_cents={PUBLIC_SURVEY: public.part_cents(), APPRAISAL: appraisal.part_cents()},
+        part_ns={PUBLIC_SURVEY: public.ns, APPRAISAL: appraisal.ns},
+        included=included_lists,
+        shares=shares,
+        ranks=ranks,
+        group_ranks=group_ranks,
+        outcomes=outcomes,
+        order=order,
+    )
+
+
+def _cards(prepared: _Prepared, official: _Official) -> list[Scorecard]:
+    """The official numbers as `Scorecard`s, in card order."""
+    s = prepared.scheme
+    table = prepared.table
+    cents = official.cents
+    part_cents = {name: _decimal_cents(values) for name, values in official.part_cents.items()}
+    part_ns = {name: values.tolist() for name, values in official.part_ns.items()}
+    shown = {PUBLIC_SURVEY: (s.dimensions, s.dimension_weights_shown),
+             APPRAISAL: (s.categories, s.category_weights_shown)}
+    windows = table.windows.tolist()
+    vetoes = table.veto.tolist()
+    rated = prepared.rated.tolist()
     cards = []
-    for i, (agency, rank, group_rank, rated) in enumerate(zip(agencies, overall[0].tolist(), in_group[0].tolist(),
-                                                              prepared.rated.tolist(), strict=True)):
-        pattern = included_rows[i]
-        shares = shares_of.get(pattern)
-        if shares is None:
-            weight_sum = sum((s.weights[name] for name, ok in zip(COMPONENT_ORDER, pattern, strict=True) if ok),
-                             Fraction(0))
-            shares = shares_of[pattern] = [_weight_share(s.weights[name], weight_sum) if ok else None
-                                           for name, ok in zip(COMPONENT_ORDER, pattern, strict=True)]
+    for i in official.order:
         components = {}
-        for name, ok, share in zip(COMPONENT_ORDER, pattern, shares, strict=True):
+        for name in COMPONENT_ORDER:
+            ok = official.included[name][i]
             reason = prepared.reasons[name][i]
             n = prepared.sample_sizes[name][i]
-            if name in part_cents:
-                score = _cents(cents[name][i]) if ok else None
+            parts = {}
+            if name in part_cents and (name == APPRAISAL or windows[i]):
                 codes, weights = shown[name]
-                parts = (_parts(part_cents[name][i], part_ns[name][i], codes, weights)
-                         if name == APPRAISAL or agency.has_service_window else {})
-            else:
-                score = _cents(cents[name][i]) if ok else None
-                parts = {}
+                parts = _parts(part_cents[name][i], part_ns[name][i], codes, weights)
             components[name] = Component(
-                score=score,
+                score=_cents(cents[name][i]) if ok else None,
                 weight=s.weights_shown[name],
-                weight_share=share,
+                weight_share=official.shares[name][i],
                 n=n,
                 included=ok,
                 reason=reason,
@@ -763,24 +935,21 @@ def _compute(prepared: _Prepared) -> list[Scorecard]:
                 small_sample=ok and name in part_cents and n < s.min_sample,
                 parts=parts,
             )
-        rank, group_rank = (rank, group_rank) if rated else (None, None)
-        veto = bool(agency.veto)
         cards.append(Scorecard(
-            agency=agency.code,
-            group=agency.group,
+            agency=table.codes[i],
+            group=table.groups[i],
             components=components,
             base=_cents(cents["base"][i]),
             bonus=_cents(cents["bonus"][i]),
             bonus_booked=_cents(cents["bonus_booked"][i]),
             deduction=_cents(cents["deduction"][i]),
-            veto=veto,
+            veto=vetoes[i],
             total=_cents(cents["total"][i]),
-            rank_overall=rank,
-            rank_in_group=group_rank,
-            outcome=_outcome(veto, rank, group_rank, rated_count, s),
-            rated=rated,
+            rank_overall=official.ranks[i],
+            rank_in_group=official.group_ranks[i],
+            outcome=official.outcomes[i],
+            rated=rated[i],
         ))
-    cards.sort(key=_card_order)
     return cards
 
 
@@ -788,9 +957,3 @@ def _cents_of(value: Fraction) -> int:
     """`value` in whole cents, rounded half-up (ties away from zero), exactly."""
     magnitude = (200 * abs(value.numerator) + value.denominator) // (2 * value.denominator)
     return -magnitude if value.numerator < 0 else magnitude
-
-
-def _card_order(card: Scorecard) -> tuple:
-    """Rated agencies by overall rank, then the unrated ones; code breaks ties."""
-    return (card.rank_overall is None, card.rank_overall or 0, card.agency)
-

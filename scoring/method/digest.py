@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import LEVELS, METHOD_VERSION, AgencyInput, _count_cells, _exact, _parse_scheme
+from .core import LEVELS, METHOD_VERSION, AgencyInput, InputTable, _count_cells, _exact, _parse_scheme
 
 # The layout of the byte stream below; part of the hash, so that a change of layout changes every digest.
 _LAYOUT = b"conducteval-inputs-digest/2"
@@ -98,14 +98,54 @@ def inputs_digest(agencies: Sequence[AgencyInput], scheme: Mapping | None) -> st
         "bonus": [_canonical_number(a.bonus) for a in ordered],
         "deduction": [_canonical_number(a.deduction) for a in ordered],
     }
+    return _hashed(parsed, scalars, flags, (public_codes, public), (appraisal_codes, appraisal))
+
+
+def _table_count_bytes(array: np.ndarray, given: Sequence[str], known: Iterable[str]) -> tuple[list[str], bytes]:
+    """`_count_bytes` of a table's count array over its `given` codes: the same columns, the same bytes."""
+    codes = sorted(known)
+    column = {code: j for j, code in enumerate(given)}
+    others = sorted(code for j, code in enumerate(given) if code not in set(codes) and array[:, j].any())
+    codes += others
+    padded = np.concatenate([array, np.zeros((array.shape[0], 1, len(LEVELS)), dtype=np.int64)], axis=1)
+    taken = padded[:, [column.get(code, len(given)) for code in codes]]
+    return codes, np.ascontiguousarray(taken, dtype="<i8").tobytes(order="C")
+
+
+def table_digest(table: InputTable, scheme: Mapping | None) -> str:
+    """`inputs_digest` of the table's agencies (`table.agency_inputs()`), from its arrays as they are."""
+    parsed = _parse_scheme(scheme)
+    public_codes, public = _table_count_bytes(table.public_counts, table.dimensions, parsed.dimensions)
+    appraisal_codes, appraisal = _table_count_bytes(table.appraisal_counts, table.categories, parsed.categories)
+    flags = np.stack([table.windows.astype(np.int64), table.veto.astype(np.int64), table.public_n,
+                      table.appraisal_n, table.assessment_n, table.inspection_n], axis=1).astype("<i8")
+    spelled: dict = {}
+
+    def number(value) -> str | None:  # the few distinct sums (0 above all) spelled once each
+        text = spelled.get(value, spelled)
+        if text is spelled:
+            text = spelled[value] = _optional_number(value)
+        return text
+
+    scalars = {
+        "codes": list(table.codes),
+        "groups": list(table.groups),
+        **{name: [number(v) for v in getattr(table, name)]
+           for name in ("assessment_points", "assessment_max", "inspection_deduction", "bonus", "deduction")},
+    }
+    return _hashed(parsed, scalars, flags, (public_codes, public), (appraisal_codes, appraisal))
+
+
+def _hashed(parsed, scalars: dict, flags: np.ndarray, public: tuple[list[str], bytes],
+            appraisal: tuple[list[str], bytes]) -> str:
     hasher = hashlib.sha256()
     _feed(hasher, "layout", _LAYOUT)
     _feed(hasher, "method", METHOD_VERSION.encode("ascii"))
     _feed(hasher, "scheme", _json(parsed.canonical))
     _feed(hasher, "scalars", _json(scalars))
     _feed(hasher, "flags", np.ascontiguousarray(flags).tobytes(order="C"))
-    _feed(hasher, "public_codes", _json(public_codes))
-    _feed(hasher, "public_counts", public)
-    _feed(hasher, "appraisal_codes", _json(appraisal_codes))
-    _feed(hasher, "appraisal_counts", appraisal)
+    _feed(hasher, "public_codes", _json(public[0]))
+    _feed(hasher, "public_counts", public[1])
+    _feed(hasher, "appraisal_codes", _json(appraisal[0]))
+    _feed(hasher, "appraisal_counts", appraisal[1])
     return hasher.hexdigest()

@@ -32,8 +32,10 @@ from .core import (
     PUBLIC_SURVEY,
     AgencyInput,
     Scorecard,
+    _cards,
     _compute,
     _integer_scale,
+    _Official,
     _prepare,
     _Prepared,
     _rated_ranks,
@@ -241,7 +243,7 @@ def _resampled_components(prepared: _Prepared, rng: np.random.Generator, draws: 
     cells were rated at, which no redraw of their counts can leave either.
     """
     s = prepared.scheme
-    agencies = len(prepared.agencies)
+    agencies = prepared.count
     names = (PUBLIC_SURVEY, APPRAISAL)
     keys, weights, counts, small = [], [], [], []
     for block, (name, part_weights) in enumerate(zip(names, (s.dimension_weights, s.category_weights),
@@ -353,7 +355,7 @@ def with_intervals(cards: list[Scorecard], agencies: Sequence[AgencyInput], sche
 
 def _with_intervals(cards: list[Scorecard], prepared: _Prepared, *, draws: int, seed: int) -> list[Scorecard]:
     s = prepared.scheme
-    codes = [a.code for a in prepared.agencies]
+    codes = list(prepared.table.codes)
     by_code = {card.agency: card for card in cards}
     if sorted(by_code) != codes or len(cards) != len(codes):
         raise ValueError("cards and agencies must describe the same agencies")
@@ -379,7 +381,7 @@ def _with_intervals(cards: list[Scorecard], prepared: _Prepared, *, draws: int, 
     totals = np.clip(base + counted_bonus - deduction, 0.0, float(_HUNDRED + s.bonus_cap))  # (draws, A)
 
     cents = np.rint(totals * 100).astype(np.int64)
-    overall, in_group = _rated_ranks(cents, [a.group for a in prepared.agencies], prepared.rated)
+    overall, in_group = _rated_ranks(cents, list(prepared.table.groups), prepared.rated)
     low, high = np.percentile(totals, [2.5, 97.5], axis=0)
     rank_low, rank_high = (np.percentile(overall, 2.5, axis=0, method="lower"),
                            np.percentile(overall, 97.5, axis=0, method="higher"))
@@ -418,3 +420,9 @@ def compute_with_intervals(agencies: Sequence[AgencyInput], scheme: Mapping | No
     return _with_intervals(_compute(prepared), prepared, draws=draws, seed=seed)
 
 
+def intervals_of(prepared: _Prepared, official: _Official, *, draws: int = 400, seed: int = 0) -> list[Scorecard]:
+    """The scorecards of an official result (`columns.official`) with their 95% intervals, as `with_intervals`
+    gives them for the same inputs."""
+    if draws < 1:
+        raise ValueError("draws must be ≥ 1")
+    return _with_intervals(_cards(prepared, official), prepared, draws=draws, seed=seed)

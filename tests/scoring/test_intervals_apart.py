@@ -75,7 +75,7 @@ def test_intervals_that_fail_leave_the_ranking_standing_for_the_sweep(cycle, rat
     def broken(*args, **kwargs):
         raise RuntimeError("resampling failed")
 
-    monkeypatch.setattr(method, "with_intervals", broken)
+    monkeypatch.setattr(method, "intervals_of", broken)
     snapshot = services.snapshot_compute(cycle=cycle)
     assert snapshot.scorecards.count() == 3 and not ScorecardInterval.objects.exists()
     assert "intervals of snapshot" in caplog.text
