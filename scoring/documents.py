@@ -46,6 +46,9 @@ class Document:
     """One parsed snapshot document."""
 
     def __init__(self, data: dict[str, Any]):
+        if "cards" in data:  # the packed count arrays as lists, once: every row read takes a slice of them
+            data = {**data, "cards": method_columns.cards_unpacked(data["cards"]),
+                    "inputs_listed": method_columns.table_unpacked(data["inputs"])}
         self.data = data
         self.rows = {agency_id: i for i, agency_id in enumerate(data["agency_ids"])}
 
@@ -59,7 +62,7 @@ class Document:
         if i is None:
             return {}, {}
         data = self.data
-        inputs = method_columns.inputs_of(data["inputs"], i)
+        inputs = method_columns.inputs_of(data["inputs_listed"], i)
         inputs["entry_ids"] = list(data["entry_ids"][i])
         inputs["assessment_ids"] = list(data["assessment_ids"][i])
         return method_columns.card_of(data["cards"], i), inputs

@@ -12,6 +12,7 @@ not whole cents) as exact decimal or fraction text.
 """
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -78,10 +79,10 @@ def card_columns(prepared: _Prepared, result: _Official) -> dict[str, Any]:
         "components": components,
         "parts": {
             PUBLIC_SURVEY: {"codes": list(s.dimensions), "weights": [_text(w) for w in s.dimension_weights_shown],
-                            "mean": result.part_cents[PUBLIC_SURVEY].tolist(),
-                            "n": result.part_ns[PUBLIC_SURVEY].tolist()},
+                            "mean": _packed(result.part_cents[PUBLIC_SURVEY]),
+                            "n": _packed(result.part_ns[PUBLIC_SURVEY])},
             APPRAISAL: {"codes": list(s.categories), "weights": [_text(w) for w in s.category_weights_shown],
-                        "mean": result.part_cents[APPRAISAL].tolist(), "n": result.part_ns[APPRAISAL].tolist()},
+                        "mean": _packed(result.part_cents[APPRAISAL]), "n": _packed(result.part_ns[APPRAISAL])},
         },
         **{name: cents[name] for name in ("base", "bonus", "bonus_booked", "deduction", "total")},
         "veto": table.veto.tolist(),
@@ -97,12 +98,45 @@ def cents_decimal(cents: int):
     return _cents(cents)
 
 
+def _packed(array: np.ndarray) -> Any:
+    """A large integer array as its little-endian bytes in base64 (a tenth of the time of a nested list, both
+    ways); an array that is not int64 (sums too large for it) as a nested list."""
+    if array.dtype != np.int64:
+        return array.tolist()
+    return {"int64": base64.b64encode(np.ascontiguousarray(array, dtype="<i8").tobytes()).decode("ascii"),
+            "shape": list(array.shape)}
+
+
+def _array(value: Any) -> np.ndarray:
+    if isinstance(value, dict):
+        return np.frombuffer(base64.b64decode(value["int64"]), dtype="<i8").reshape(value["shape"])
+    return np.array(value)  # a nested list (object dtype when its numbers exceed int64)
+
+
+def _listed(value: Any) -> Any:
+    return _array(value).tolist() if isinstance(value, dict) else value
+
+
+def cards_unpacked(columns: Mapping[str, Any]) -> dict[str, Any]:
+    """`card_columns` as stored, with its packed arrays as nested lists: what `card_of` reads."""
+    parts = {name: {**part, "mean": _listed(part["mean"]), "n": _listed(part["n"])}
+             for name, part in columns["parts"].items()}
+    return {**columns, "parts": parts}
+
+
+def table_unpacked(columns: Mapping[str, Any]) -> dict[str, Any]:
+    """`table_columns` as stored, with its packed arrays as nested lists: what `inputs_of` reads."""
+    return {**columns, "public_counts": _listed(columns["public_counts"]),
+            "appraisal_counts": _listed(columns["appraisal_counts"])}
+
+
 def _money(cents: int | None) -> str | None:
     return None if cents is None else str(_cents(cents))
 
 
 def card_of(columns: Mapping[str, Any], i: int) -> dict[str, Any]:
-    """Row i of `card_columns` as `Scorecard.to_dict()` spells it (no intervals: their keys are None)."""
+    """Row i of `card_columns` (`cards_unpacked`) as `Scorecard.to_dict()` spells it (no intervals: their keys
+    are None)."""
     components = {}
     window = columns["windows"][i]
     for name in COMPONENT_ORDER:
@@ -165,12 +199,14 @@ _INT_FIELDS = ("public_n", "appraisal_n", "assessment_n", "inspection_n")
 
 def table_columns(table: InputTable) -> dict[str, Any]:
     """`table` as JSON-ready columns; `table_of` reads them back to the same table."""
-    texts: dict[Fraction | None, str | None] = {}  # ledger sums repeat (0.00 above all): each spelled once
+    # Ledger sums repeat (0.00 above all), and the recompute's table shares one Fraction per value: each is
+    # spelled once, found by identity (hashing a Fraction costs more than spelling it).
+    texts: dict[int, str | None] = {}
 
     def spelled(value):
-        text = texts.get(value, texts)
+        text = texts.get(id(value), texts)
         if text is texts:
-            text = texts[value] = _exact_text(value)
+            text = texts[id(value)] = _exact_text(value)
         return text
 
     return {
@@ -180,9 +216,9 @@ def table_columns(table: InputTable) -> dict[str, Any]:
         "windows": table.windows.tolist(),
         "veto": table.veto.tolist(),
         "dimensions": list(table.dimensions),
-        "public_counts": table.public_counts.tolist(),
+        "public_counts": _packed(table.public_counts),
         "categories": list(table.categories),
-        "appraisal_counts": table.appraisal_counts.tolist(),
+        "appraisal_counts": _packed(table.appraisal_counts),
         **{name: getattr(table, name).tolist() for name in _INT_FIELDS},
         **{name: [spelled(v) for v in getattr(table, name)] for name in _EXACT_FIELDS},
     }
@@ -192,7 +228,7 @@ def table_of(columns: Mapping[str, Any]) -> InputTable:
     count = len(columns["codes"])
 
     def counts(name: str, parts: int) -> np.ndarray:
-        return np.array(columns[name], dtype=np.int64).reshape(count, parts, len(LEVELS))
+        return np.array(_array(columns[name]), dtype=np.int64).reshape(count, parts, len(LEVELS))
 
     return InputTable(
         codes=tuple(columns["codes"]),
@@ -209,8 +245,8 @@ def table_of(columns: Mapping[str, Any]) -> InputTable:
 
 
 def inputs_of(columns: Mapping[str, Any], i: int) -> dict[str, Any]:
-    """Row i of `table_columns` as the inputs a scorecard shows: `AgencyInput`'s fields, counts by level text
-    ("1".."5", as JSON keeps them), zero counts left out, numbers as text."""
+    """Row i of `table_columns` (`table_unpacked`) as the inputs a scorecard shows: `AgencyInput`'s fields,
+    counts by level text ("1".."5", as JSON keeps them), zero counts left out, numbers as text."""
     def counts(codes_key: str, name: str) -> dict[str, dict[str, int]]:
         return {code: {level: n for level, n in zip(_LEVEL_KEYS, row, strict=True) if n}
                 for code, row in zip(columns[codes_key], columns[name][i], strict=True) if any(row)}
@@ -234,4 +270,5 @@ def inputs_of(columns: Mapping[str, Any], i: int) -> dict[str, Any]:
     }
 
 
-__all__ = ["FORMAT", "card_columns", "card_of", "cents_decimal", "inputs_of", "official", "table_columns", "table_of"]
+__all__ = ["FORMAT", "card_columns", "card_of", "cards_unpacked", "cents_decimal", "inputs_of", "official",
+           "table_columns", "table_of", "table_unpacked"]

@@ -119,12 +119,12 @@ def table_digest(table: InputTable, scheme: Mapping | None) -> str:
     appraisal_codes, appraisal = _table_count_bytes(table.appraisal_counts, table.categories, parsed.categories)
     flags = np.stack([table.windows.astype(np.int64), table.veto.astype(np.int64), table.public_n,
                       table.appraisal_n, table.assessment_n, table.inspection_n], axis=1).astype("<i8")
-    spelled: dict = {}
+    spelled: dict[int, str | None] = {}
 
-    def number(value) -> str | None:  # the few distinct sums (0 above all) spelled once each
-        text = spelled.get(value, spelled)
+    def number(value) -> str | None:  # a table shares one Fraction per sum (0 above all): spelled once, by identity
+        text = spelled.get(id(value), spelled)
         if text is spelled:
-            text = spelled[value] = _optional_number(value)
+            text = spelled[id(value)] = _optional_number(value)
         return text
 
     scalars = {
