@@ -42,6 +42,7 @@ from surveys import services as surveys
 from surveys.models import (
     Ballot,
     BallotDaily,
+    BallotMonthly,
     BallotRating,
     Invitation,
     Opinion,
@@ -73,6 +74,8 @@ CASCADE_ALLOWED = {
     (RatingDaily, "agency"): "rollups are recomputed from responses, which PROTECT the agency",
     (BallotDaily, "survey"): "rollups are recomputed from ballots, which PROTECT the survey",
     (BallotDaily, "agency"): "rollups are recomputed from ballot ratings, which PROTECT the agency",
+    (BallotMonthly, "survey"): "rollups are recomputed from ballots, which PROTECT the survey",
+    (BallotMonthly, "agency"): "rollups are recomputed from ballot ratings, which PROTECT the agency",
     (Agency, "leader_account"): "configuration pointing at configuration: the agency stays, without the account",
     (RecomputeRequest, "cycle"): "a work order of the outbox, not a record: the snapshots it made PROTECT the cycle",
     (RecomputeRequest, "requested_by"): "a work order of the outbox: it runs the same without the account",
