@@ -528,11 +528,7 @@ def input_table(agencies: Sequence[AgencyInput], scheme: Mapping | None = None) 
     outside 1..5, negative counts.
     """
     parsed = _parse_scheme(scheme)
-    ordered = sorted(agencies, key=lambda a: a.code)
-    codes = [a.code for a in ordered]
-    if len(set(codes)) != len(codes):
-        duplicated = sorted({c for c in codes if codes.count(c) > 1})
-        raise ValueError(f"duplicate agency codes: {', '.join(duplicated)}")
+    ordered = sorted(agencies, key=lambda a: a.code)  # duplicate codes: refused by the InputTable itself
 
     def ints(attribute: str) -> np.ndarray:
         return np.array([int(getattr(a, attribute)) for a in ordered], dtype=np.int64).reshape(len(ordered))
@@ -541,7 +537,7 @@ def input_table(agencies: Sequence[AgencyInput], scheme: Mapping | None = None) 
         return None if value is None else _exact(value)
 
     return InputTable(
-        codes=tuple(codes),
+        codes=tuple(a.code for a in ordered),
         groups=tuple(a.group for a in ordered),
         windows=np.array([bool(a.has_service_window) for a in ordered], dtype=bool).reshape(len(ordered)),
         dimensions=parsed.dimensions,
