@@ -138,7 +138,8 @@ class RatingDaily(models.Model):
     2,000 agencies × 30 days = 60 k small rows instead of a month's millions.
     """
 
-    survey = models.ForeignKey(Survey, models.CASCADE, related_name="+", verbose_name=_("调查"))
+    survey = models.ForeignKey(Survey, models.CASCADE, related_name="+", verbose_name=_("调查"),
+                               db_index=False)  # the (survey, day) index leads with it
     agency = models.ForeignKey(Agency, models.CASCADE, related_name="+", verbose_name=_("机关"))
     day = models.DateField(_("日期"))
     n = models.PositiveIntegerField(_("有效答卷数"), db_default=0)
@@ -151,6 +152,9 @@ class RatingDaily(models.Model):
         verbose_name = _("民评日汇总")
         verbose_name_plural = _("民评日汇总")
         constraints = [models.UniqueConstraint(fields=["survey", "agency", "day"], name="rating_daily_key")]
+        # A period reads the days of its partly covered months (a few of a year's 365): by day, not by
+        # scanning the survey's rows (0.1 s at 560 k rows). Also serves the survey's own foreign key.
+        indexes = [models.Index(fields=["survey", "day"], name="rating_daily_survey_day")]
 
     def __str__(self):
         return f"{self.agency_id} {self.day}"
@@ -275,7 +279,8 @@ class BallotDaily(models.Model):
     of every rating (10 M at 5,000 ballots). Ballots keep only a date: so do these rows.
     """
 
-    survey = models.ForeignKey(Survey, models.CASCADE, related_name="+", verbose_name=_("调查"))
+    survey = models.ForeignKey(Survey, models.CASCADE, related_name="+", verbose_name=_("调查"),
+                               db_index=False)  # the (survey, day) index leads with it
     agency = models.ForeignKey(Agency, models.CASCADE, related_name="+", verbose_name=_("机关"))
     category = models.CharField(_("评议人类别"), max_length=12, choices=EvaluatorCategory.choices)
     day = models.DateField(_("日期"))
@@ -288,6 +293,7 @@ class BallotDaily(models.Model):
         verbose_name_plural = _("评议日汇总")
         constraints = [models.UniqueConstraint(fields=["survey", "agency", "category", "day"],
                                                name="ballot_daily_key")]
+        indexes = [models.Index(fields=["survey", "day"], name="ballot_daily_survey_day")]  # as RatingDaily's
 
     def __str__(self):
         return f"{self.agency_id} {self.category} {self.day}"

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -99,6 +100,23 @@ def _day_spans(start: datetime, until: datetime) -> tuple[date | None, date | No
     return first_whole, last_whole, spans
 
 
+def _until_day_whole(spans: list[tuple[datetime, datetime]], surveys, until: datetime
+                     ) -> tuple[list[tuple[datetime, datetime]], date | None]:
+    """Whether the last partial span, from the local midnight of `until`'s day to `until`, may be read as that
+    day's daily rollup rows: yes when no response of `surveys` lies at or after `until` (a recompute "until
+    now"), for then every row of the day is before `until` and the day's rollup counts it, as the whole days
+    and months around it are counted. It saves reading the day's response rows (some 40,000 of them at a
+    province's volume) on every recompute of a running period. Returns the spans still to read from the rows,
+    and the day to read from the rollups (None: none).
+    """
+    if not spans or spans[-1][1] != until:
+        return spans, None
+    day = timezone.localdate(until)
+    if spans[-1][0] != _start_of(day) or Response.objects.filter(survey__in=surveys, submitted_at__gte=until).exists():
+        return spans, None
+    return spans[:-1], day
+
+
 _PAIRS = [(d, level) for d in DIMENSIONS for level in LEVELS]  # the order of the count columns
 
 
@@ -120,7 +138,9 @@ def _merge(result: dict[int, list], agency_id: int, n: int, values) -> None:
 def public_level_counts(*, cycle: Cycle, until: datetime) -> dict[int, LevelCounts]:
     """agency_id → counts of the valid responses to the cycle's public surveys in [cycle start, until)."""
     start = _start_of(cycle.starts_on)
-    surveys = Survey.objects.filter(cycle=cycle, kind=SurveyKind.PUBLIC)
+    # The ids, not a subquery: the planner then knows how many rollup rows come, and sums them in a hash table
+    # rather than sorting 20,000 wide rows on disk.
+    surveys = list(Survey.objects.filter(cycle=cycle, kind=SurveyKind.PUBLIC).values_list("id", flat=True))
     first, last, spans = _month_spans(start, until)
     columns = [count_column(d, level) for d, level in _PAIRS]
     result: dict[int, list] = {}
@@ -138,6 +158,9 @@ def public_level_counts(*, cycle: Cycle, until: datetime) -> dict[int, LevelCoun
         if first_day is not None:
             days |= Q(day__gte=first_day, day__lt=last_day)
         raw_spans += rest
+    raw_spans, until_day = _until_day_whole(raw_spans, surveys, until)
+    if until_day is not None:
+        days |= Q(day=until_day)
     if days:
         rows = (RatingDaily.objects.filter(days, survey__in=surveys)
                 .values("agency_id").annotate(total_n=Sum("n"), **sums)
@@ -195,15 +218,19 @@ def _named_rows(queryset) -> tuple[list[str], list[tuple]]:
     times the query itself, and integers need no converting. Names come from the cursor, so the order
     Django gives the annotations in does not matter.
     """
-    sql, params = queryset.query.sql_with_params()
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (no survey of the kind): no rows, no query
+        return [], []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [column[0] for column in cursor.description], cursor.fetchall()
 
 
 def _add_rows(target: np.ndarray, rows_of: np.ndarray, names: list[str], rows: list[tuple], id_name: str,
-              value_names: list[str]) -> None:
-    """Add each row's values (columns `value_names`) into target[rows_of[row's agency id]]; other agencies dropped."""
+              value_names: list[str], sign: int = 1) -> None:
+    """Add each row's values (columns `value_names`) into target[rows_of[row's agency id]], or take them away
+    (`sign` −1); other agencies dropped."""
     if not rows:
         return
     data = np.array(rows, dtype=object)
@@ -214,7 +241,7 @@ def _add_rows(target: np.ndarray, rows_of: np.ndarray, names: list[str], rows: l
     kept = slots >= 0
     values = data[:, [names.index(name) for name in value_names]]
     values = np.where(values == None, 0, values).astype(np.int64)  # noqa: E711 (an element-wise test)
-    np.add.at(target, slots[kept], values[kept])
+    np.add.at(target, slots[kept], values[kept] if sign > 0 else -values[kept])
 
 
 def agency_rows(agency_ids: list[int]) -> np.ndarray:
@@ -224,33 +251,90 @@ def agency_rows(agency_ids: list[int]) -> np.ndarray:
     return rows_of
 
 
+@dataclass(frozen=True)
+class DayPlan:
+    """How whole local days [first, end) are read from the rollups: the `months` whole from the monthly rows,
+    plus the daily rows of the day ranges `added`, minus those of the ranges `taken` (days of a month read
+    whole that lie outside the period). Ranges are [start, end) of dates."""
+
+    months: list[date]
+    added: list[tuple[date, date]]
+    taken: list[tuple[date, date]]
+
+
+def day_plan(first: date, end: date, *, today: date) -> DayPlan:
+    """The cheapest reading of the whole days [first, end): every month the period covers whole from its monthly
+    row; a month it covers in part either from the days inside the period, or as its monthly row less the days
+    outside the period, whichever reads fewer daily rows (days after `today` hold none). So a period reads at
+    most about half a month of daily rows at either end: a week ending on the 23rd reads November less its
+    last 8 days rather than its first 22, and a period running to today reads today's month whole.
+    """
+    months, added, taken = [], [], []
+    month = first.replace(day=1)
+    while month < end:
+        following = _next_month(month)
+        inside_from, inside_to = max(first, month), min(end, following)
+        if inside_from >= inside_to:
+            pass
+        elif (inside_from, inside_to) == (month, following):
+            months.append(month)
+        else:
+            last_data = min(following, today + timedelta(days=1))  # the days after it hold no rows
+            outside = (inside_from - month).days + max(0, (last_data - inside_to).days)
+            if outside < (inside_to - inside_from).days:
+                months.append(month)
+                taken += [(month, inside_from)] if inside_from > month else []
+                taken += [(inside_to, following)] if inside_to < following else []
+            else:
+                added.append((inside_from, inside_to))
+        month = following
+    return DayPlan(months=months, added=added, taken=taken)
+
+
+def _days_q(ranges: list[tuple[date, date]]) -> Q:
+    q = Q()
+    for range_start, range_end in ranges:
+        q |= Q(day__gte=range_start, day__lt=range_end)
+    return q
+
+
 def public_level_array(*, cycle: Cycle, until: datetime, rows_of: np.ndarray,
                        count: int) -> tuple[np.ndarray, np.ndarray]:
     """`public_level_counts` as arrays: (count, dimensions, 5) counts in DIMENSIONS order and (count,) n.
 
-    The same rollups and spans, read without the ORM's converters (`_named_rows`).
+    The whole days of [cycle start, until) as `day_plan` reads them (monthly rows, daily rows added and taken
+    away); a day `until` ends partway through from its response rows, unless none lies at or after `until`
+    (then its daily rows count it: `_until_day_whole`). Read without the ORM's converters (`_named_rows`).
     """
     start = _start_of(cycle.starts_on)
-    surveys = Survey.objects.filter(cycle=cycle, kind=SurveyKind.PUBLIC)
-    first, last, spans = _month_spans(start, until)
+    # The ids, not a subquery: the planner then knows how many rollup rows come, and sums them in a hash table
+    # rather than sorting 20,000 wide rows on disk.
+    surveys = list(Survey.objects.filter(cycle=cycle, kind=SurveyKind.PUBLIC).values_list("id", flat=True))
     columns = [count_column(d, level) for d, level in _PAIRS]
     sums = {c + "_sum": Sum(c) for c in columns}
     flat = np.zeros((count, 1 + len(columns)), dtype=np.int64)  # n, then the counts
     wanted = ["total_n", *sums]
-    if first is not None:
-        names, rows = _named_rows(RatingMonthly.objects.filter(survey__in=surveys, month__gte=first, month__lt=last)
+    if until <= start:
+        return flat[:, 1:].reshape(count, len(DIMENSIONS), len(LEVELS)), flat[:, 0].copy()
+    until_day = timezone.localdate(until)
+    raw_spans: list[tuple[datetime, datetime]] = []
+    end_day = until_day
+    if _start_of(until_day) < until:  # `until` is not a midnight: its day is partly in the period
+        partial = [(max(start, _start_of(until_day)), until)]
+        partial, whole = _until_day_whole(partial, surveys, until)
+        if whole is not None:
+            end_day = until_day + timedelta(days=1)
+        raw_spans = partial
+    plan = day_plan(timezone.localdate(start), end_day, today=timezone.localdate())
+    if plan.months:
+        names, rows = _named_rows(RatingMonthly.objects.filter(survey__in=surveys, month__in=plan.months)
                                   .values("agency_id").annotate(total_n=Sum("n"), **sums))
         _add_rows(flat, rows_of, names, rows, "agency_id", wanted)
-    days, raw_spans = Q(), []
-    for span_start, span_end in spans:
-        first_day, last_day, rest = _day_spans(span_start, span_end)
-        if first_day is not None:
-            days |= Q(day__gte=first_day, day__lt=last_day)
-        raw_spans += rest
-    if days:
-        names, rows = _named_rows(RatingDaily.objects.filter(days, survey__in=surveys)
-                                  .values("agency_id").annotate(total_n=Sum("n"), **sums))
-        _add_rows(flat, rows_of, names, rows, "agency_id", wanted)
+    for ranges, sign in ((plan.added, 1), (plan.taken, -1)):
+        if ranges:
+            names, rows = _named_rows(RatingDaily.objects.filter(_days_q(ranges), survey__in=surveys)
+                                      .values("agency_id").annotate(total_n=Sum("n"), **sums))
+            _add_rows(flat, rows_of, names, rows, "agency_id", wanted, sign=sign)
     level_counts = {count_column(d, level): Count("id", filter=Q(**{rating_column(d): level}))
                     for d in DIMENSIONS for level in LEVELS}
     rated = Q()
@@ -266,40 +350,37 @@ def public_level_array(*, cycle: Cycle, until: datetime, rows_of: np.ndarray,
 
 def appraisal_level_array(*, cycle: Cycle, until: datetime, rows_of: np.ndarray, count: int,
                           categories: list[str]) -> tuple[np.ndarray, list[str]]:
-    """`appraisal_level_counts` as a (count, categories, 5) array; a category met that is not in `categories`
-    is added at the end (the method refuses it, naming it)."""
+    """`appraisal_level_counts` as a (count, categories, 5) array: the ballots of the days [cycle start, the day
+    of `until`) as `day_plan` reads them. A category met that is not in `categories` is added at the end (the
+    method refuses it, naming it)."""
     levels = [ballot_level_column(level) for level in LEVELS]
     sums = {f"{c}_sum": Sum(c) for c in levels}
-    surveys = Survey.objects.filter(cycle=cycle, kind=SurveyKind.APPRAISAL)
-    start, end = cycle.starts_on, timezone.localdate(until)  # ballots of the days [start, end)
-    first_whole = start if start.day == 1 else _next_month(start)
-    last_whole = end.replace(day=1)
-    names, rows = [], []
-    if first_whole < last_whole:  # whole months from the monthly rows, the days around them from the daily ones
-        names, rows = _named_rows(BallotMonthly.objects.filter(survey__in=surveys, month__gte=first_whole,
-                                                               month__lt=last_whole)
-                                  .values("agency_id", "category").annotate(**sums))
-        days = Q(day__gte=start, day__lt=first_whole) | Q(day__gte=last_whole, day__lt=end)
-    else:
-        days = Q(day__gte=start, day__lt=end)
-    more_names, more = _named_rows(BallotDaily.objects.filter(days, survey__in=surveys)
-                                   .values("agency_id", "category").annotate(**sums))
-    if rows and more_names != names:  # the same query shape, so the same columns; but never assume it
-        more = [tuple(row[more_names.index(name)] for name in names) for row in more]
-    names, rows = names or more_names, rows + more
+    surveys = list(Survey.objects.filter(cycle=cycle, kind=SurveyKind.APPRAISAL).values_list("id", flat=True))
+    plan = day_plan(cycle.starts_on, timezone.localdate(until), today=timezone.localdate())
+    read: list[tuple[int, list[str], list[tuple]]] = []  # (sign, column names, rows)
+    if plan.months:
+        read.append((1, *_named_rows(BallotMonthly.objects.filter(survey__in=surveys, month__in=plan.months)
+                                     .values("agency_id", "category").annotate(**sums))))
+    for ranges, sign in ((plan.added, 1), (plan.taken, -1)):
+        if ranges:
+            read.append((sign, *_named_rows(BallotDaily.objects.filter(_days_q(ranges), survey__in=surveys)
+                                            .values("agency_id", "category").annotate(**sums))))
     categories = list(categories)
-    column = names.index("category")
-    for row in rows:
-        if row[column] not in categories:
-            categories.append(row[column])
-    flat = np.zeros((count, len(categories) * len(LEVELS)), dtype=np.int64)
-    by_category: dict[str, list[tuple]] = defaultdict(list)
-    for row in rows:
-        by_category[row[column]].append(row)
-    for position, category in enumerate(categories):
-        block = flat[:, position * len(LEVELS):(position + 1) * len(LEVELS)]
-        _add_rows(block, rows_of, names, by_category.get(category, []), "agency_id", [f"{c}_sum" for c in levels])
-    return flat.reshape(count, len(categories), len(LEVELS)), categories
+    read = [(sign, names, rows) for sign, names, rows in read if rows]
+    for _, names, rows in read:
+        column = names.index("category")
+        categories += sorted({row[column] for row in rows} - set(categories))
+    flat = np.zeros((count, len(categories), len(LEVELS)), dtype=np.int64)
+    for sign, names, rows in read:
+        column = names.index("category")
+        by_category: dict[str, list[tuple]] = defaultdict(list)
+        for row in rows:
+            by_category[row[column]].append(row)
+        for position, category in enumerate(categories):
+            if by_category.get(category):
+                _add_rows(flat[:, position, :], rows_of, names, by_category[category], "agency_id",
+                          [f"{c}_sum" for c in levels], sign=sign)
+    return flat, categories
 
 
 def opinion_by_receipt(receipt: str) -> Opinion | None:

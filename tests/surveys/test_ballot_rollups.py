@@ -30,9 +30,21 @@ def test_counts_by_day_and_category_equal_the_ratings_and_a_rebuild(appraisal, a
             rated = rng.sample(agencies, rng.randint(1, 3))
             services.ballot_submit(token=token, ratings={a: rng.randint(1, 5) for a in rated},
                                    at=aware(2026, 11, rng.randint(15, 30), rng.randint(8, 20)))
-    for until in (aware(2026, 11, 15), aware(2026, 11, 20), aware(2026, 11, 25, 12), aware(2026, 12, 1)):
+    ids = sorted(agencies)
+    categories = ["deputy", "grassroots", "enterprise", "citizen"]
+    for until in (aware(2026, 11, 15), aware(2026, 11, 20), aware(2026, 11, 25, 12), aware(2026, 11, 28),
+                  aware(2026, 12, 1), aware(2026, 12, 2)):
         fast = selectors.appraisal_level_counts(cycle=appraisal.cycle, until=until)
-        assert {a: (c.n, c.counts) for a, c in fast.items()} == brute_force(appraisal.cycle, until), until
+        slow = brute_force(appraisal.cycle, until)
+        assert {a: (c.n, c.counts) for a, c in fast.items()} == slow, until
+        # The recompute's reading: whole months, and the days of a partial month added or taken away.
+        array, found = selectors.appraisal_level_array(cycle=appraisal.cycle, until=until,
+                                                       rows_of=selectors.agency_rows(ids), count=len(ids),
+                                                       categories=categories)
+        assert found == categories
+        for row, agency_id in enumerate(ids):
+            assert {c: {lv: int(array[row, i, lv - 1]) for lv in range(1, 6) if array[row, i, lv - 1]}
+                    for i, c in enumerate(categories) if array[row, i].any()} == slow.get(agency_id, (0, {}))[1]
     kept = sorted(BallotDaily.objects.values_list("agency_id", "category", "day", "level_1", "level_2", "level_3",
                                                   "level_4", "level_5"))
     assert len(kept) > 10

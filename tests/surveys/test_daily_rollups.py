@@ -61,3 +61,49 @@ def test_the_bulk_recount_rebuilds_the_days_too(survey, agency, other_agency):
     RatingDaily.objects.all().delete()
     services.rollups_rebuild(survey=survey, months={aware(2026, m, 1).date() for m in range(1, 5)})
     assert sorted(RatingDaily.objects.values_list("agency_id", "day", "n", "fees_1", "fees_5")) == kept
+
+
+def test_a_partly_covered_month_is_read_from_the_fewer_days():
+    """Whole months from the monthly rows; a part of a month from its days, or as the month less the days
+    outside the period, whichever is fewer (days after today hold no rows, so they cost nothing)."""
+    from datetime import date
+
+    plan = selectors.day_plan(date(2026, 1, 1), date(2026, 11, 23), today=date(2026, 12, 3))
+    assert plan.months == [date(2026, m, 1) for m in range(1, 12)]
+    assert plan.added == [] and plan.taken == [(date(2026, 11, 23), date(2026, 12, 1))]
+    plan = selectors.day_plan(date(2026, 1, 1), date(2026, 11, 9), today=date(2026, 12, 3))
+    assert plan.months == [date(2026, m, 1) for m in range(1, 11)]
+    assert plan.added == [(date(2026, 11, 1), date(2026, 11, 9))] and plan.taken == []
+    # A period running to today: today's month whole, its days to come hold nothing to take away.
+    plan = selectors.day_plan(date(2026, 3, 10), date(2026, 12, 29), today=date(2026, 12, 28))
+    assert plan.months == [date(2026, m, 1) for m in range(3, 13)]
+    assert plan.taken == [(date(2026, 3, 1), date(2026, 3, 10)), (date(2026, 12, 29), date(2027, 1, 1))]
+    assert selectors.day_plan(date(2026, 5, 4), date(2026, 5, 12), today=date(2026, 12, 3)).added == [
+        (date(2026, 5, 4), date(2026, 5, 12))]
+    # 16 days inside, 3 + 12 outside: the month less those.
+    plan = selectors.day_plan(date(2026, 5, 4), date(2026, 5, 20), today=date(2026, 12, 3))
+    assert plan.months == [date(2026, 5, 1)] and plan.added == []
+    assert plan.taken == [(date(2026, 5, 1), date(2026, 5, 4)), (date(2026, 5, 20), date(2026, 6, 1))]
+    assert selectors.day_plan(date(2026, 5, 4), date(2026, 5, 4), today=date(2026, 12, 3)) == selectors.DayPlan(
+        months=[], added=[], taken=[])
+
+
+def test_the_recompute_reads_the_last_day_from_its_rollup_when_nothing_comes_after(survey, agency, other_agency):
+    """A period "until now" with no response at or after its end: the day's rollup row counts exactly the rows,
+    and no response row is read; with a response after the end, the day's rows are read."""
+    fill(survey, [agency, other_agency])
+    last = Response.objects.order_by("-submitted_at").first().submitted_at
+    ids = sorted([agency.pk, other_agency.pk])
+
+    def read(until):
+        with CaptureQueriesContext(connection) as queries:
+            counts, n = selectors.public_level_array(cycle=survey.cycle, until=until,
+                                                     rows_of=selectors.agency_rows(ids), count=len(ids))
+        rows_read = [q["sql"] for q in queries.captured_queries
+                     if Response._meta.db_table in q["sql"] and "COUNT" in q["sql"].upper()]
+        slow = brute_force(survey.cycle, until)
+        assert [int(x) for x in n] == [slow.get(a, (0, {}))[0] for a in ids]
+        return rows_read
+
+    assert not read(last + timedelta(minutes=1))  # nothing after: the day's rollup
+    assert read(last - timedelta(seconds=1))  # the last response comes after: that day's rows

@@ -119,8 +119,18 @@ def _compare_fast_and_slow(seed, until_day, start_day):
         submit(survey, rng.choice(agencies), min(at, aware(2026, 12, 31, 23)), fp=f"d{i % 7}", ratings=ratings)
     until = aware(2026, 1, 1) + datetime.timedelta(days=until_day, hours=rng.choice([0, 0, 13]))
     fast = selectors.public_level_counts(cycle=cycle, until=until)
-    assert {a: (c.n, c.counts) for a, c in fast.items() if c.n} == brute_force(cycle, until)
+    slow = brute_force(cycle, until)
+    assert {a: (c.n, c.counts) for a, c in fast.items() if c.n} == slow
     assert all(c.n for c in fast.values())
+    # The recompute's reading (monthly rows, days added or taken away, the last day whole or from its rows).
+    ids = sorted(a.pk for a in agencies)
+    counts, n = selectors.public_level_array(cycle=cycle, until=until, rows_of=selectors.agency_rows(ids),
+                                             count=len(ids))
+    for row, agency_id in enumerate(ids):
+        expected_n, expected = slow.get(agency_id, (0, {}))
+        assert n[row] == expected_n
+        assert {d: {level: int(counts[row, i, level - 1]) for level in range(1, 6) if counts[row, i, level - 1]}
+                for i, d in enumerate(DIMENSIONS) if counts[row, i].any()} == expected
 
 
 def test_ballot_keeps_the_category_not_the_token_and_a_token_works_once(appraisal, agency, other_agency):
