@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
@@ -594,6 +594,19 @@ class _Prepared:
         return len(self.table)
 
 
+def _each_distinct(function: Callable, *columns: Sequence) -> list:
+    """[function(*row) for each row of the columns], computed once per distinct row: exact Fraction arithmetic
+    costs microseconds a value, and of 2,000 agencies' ledger sums most are the same (0)."""
+    made: dict = {}
+    result = []
+    for row in zip(*columns, strict=True):
+        value = made.get(row, made)
+        if value is made:
+            value = made[row] = function(*row)
+        result.append(value)
+    return result
+
+
 def _prepare(agencies: Sequence[AgencyInput], scheme: Mapping | None) -> _Prepared:
     return _prepare_table(input_table(agencies, scheme), scheme)
 
@@ -607,16 +620,13 @@ def _prepare_table(table: InputTable, scheme: Mapping | None) -> _Prepared:
                                 "appraisal_counts")
     public = _weighted_means(public_counts, parsed.level_points, parsed.dimension_weights)
     appraisal = _weighted_means(appraisal_counts, parsed.level_points, parsed.category_weights)
-    organizational: list[Fraction | None] = []
-    for points, maximum in zip(table.assessment_points, table.assessment_max, strict=True):
-        if points is None or maximum is None or not maximum:
-            organizational.append(None)
-        else:
-            organizational.append(_HUNDRED * points / maximum)
+    def organizational(points: Fraction | None, maximum: Fraction | None) -> Fraction | None:
+        return None if points is None or maximum is None or not maximum else _HUNDRED * points / maximum
+
     zero = Fraction(0)
     scores = {
-        ORGANIZATIONAL: organizational,
-        INSPECTION: [max(zero, _HUNDRED - d) for d in table.inspection_deduction],
+        ORGANIZATIONAL: _each_distinct(organizational, table.assessment_points, table.assessment_max),
+        INSPECTION: _each_distinct(lambda d: max(zero, _HUNDRED - d), table.inspection_deduction),
     }
     reasons: dict[str, list[str | None]] = {
         name: [None if score is not None else "no_data" for score in values] for name, values in scores.items()}
@@ -820,7 +830,8 @@ def _official(prepared: _Prepared) -> _Official:
     public, appraisal = prepared.means[PUBLIC_SURVEY], prepared.means[APPRAISAL]
     included = {name: np.array([reason is None for reason in prepared.reasons[name]], dtype=bool).reshape(count)
                 for name in COMPONENT_ORDER}
-    fixed = {name: np.array([0.0 if v is None else float(v) for v in prepared.scores[name]], dtype=float).reshape(count)
+    fixed = {name: np.array(_each_distinct(lambda v: 0.0 if v is None else float(v), prepared.scores[name]),
+                            dtype=float).reshape(count)
              for name in (ORGANIZATIONAL, INSPECTION)}
     floats = {PUBLIC_SURVEY: public.scores, APPRAISAL: appraisal.scores, **fixed}
     weight_sum = np.zeros(count)
@@ -831,11 +842,11 @@ def _official(prepared: _Prepared) -> _Official:
         weighted += weight * np.where(included[name], floats[name], 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         base = np.where(weight_sum > 0, weighted / np.where(weight_sum > 0, weight_sum, 1.0), 0.0)
-    counted_bonus = [min(b, s.bonus_cap) for b in prepared.bonus_booked]
-    booked = np.array([float(b) for b in prepared.bonus_booked], dtype=float).reshape(count)
+    counted_bonus = _each_distinct(lambda b: min(b, s.bonus_cap), prepared.bonus_booked)
+    booked = np.array(_each_distinct(float, prepared.bonus_booked), dtype=float).reshape(count)
     fixed["bonus_booked"] = booked
     fixed["bonus"] = np.minimum(booked, float(s.bonus_cap))  # min of correctly rounded floats: min(B, cap) rounded
-    fixed["deduction"] = np.array([float(p) for p in prepared.deduction], dtype=float).reshape(count)
+    fixed["deduction"] = np.array(_each_distinct(float, prepared.deduction), dtype=float).reshape(count)
     total = np.clip(base + fixed["bonus"] - fixed["deduction"], 0.0, float(_HUNDRED + s.bonus_cap))
     cents, doubt = {}, np.zeros(count, dtype=bool)
     for name, values in (("base", base), ("total", total), (PUBLIC_SURVEY, public.scores),
