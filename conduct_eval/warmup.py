@@ -13,6 +13,7 @@ is left for its page to report as it always would.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import time
 
@@ -41,6 +42,11 @@ def warm_up() -> float:
             for path in sorted(directory.rglob("*.html")) if hasattr(directory, "rglob") else ():
                 with contextlib.suppress(TemplateSyntaxError, TemplateDoesNotExist, UnicodeDecodeError):
                     engine.get_template(str(path.relative_to(directory)))
+    # What is loaded by now (modules, the URL tables, the compiled templates: some 140,000 objects) lives as
+    # long as the worker: out of the collector's sight, so that a full collection, which a request may trigger
+    # at any time, walks only what requests made since (measured on the dashboard of 2,000 agencies: a full
+    # collection took 140 ms before, the request's own time several times over).
+    gc.freeze()
     seconds = time.perf_counter() - started
     logger.debug("worker warmed up in %.2f s", seconds)
     return seconds
