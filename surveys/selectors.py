@@ -365,7 +365,7 @@ def appraisal_level_array(*, cycle: Cycle, until: datetime, rows_of: np.ndarray,
         if ranges:
             read.append((sign, *_named_rows(BallotDaily.objects.filter(_days_q(ranges), survey__in=surveys)
                                             .values("agency_id", "category").annotate(**sums))))
-    categories = list(categories)
+    given, categories = list(categories), list(categories)
     read = [(sign, names, rows) for sign, names, rows in read if rows]
     for _, names, rows in read:
         column = names.index("category")
@@ -380,7 +380,9 @@ def appraisal_level_array(*, cycle: Cycle, until: datetime, rows_of: np.ndarray,
             if by_category.get(category):
                 _add_rows(flat[:, position, :], rows_of, names, by_category[category], "agency_id",
                           [f"{c}_sum" for c in levels], sign=sign)
-    return flat, categories
+    # A category met only on days a month read whole lost again (taken away) was never in the period.
+    kept = [i for i, category in enumerate(categories) if i < len(given) or flat[:, i].any()]
+    return flat[:, kept], [categories[i] for i in kept]
 
 
 def opinion_by_receipt(receipt: str) -> Opinion | None:
