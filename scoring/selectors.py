@@ -147,9 +147,8 @@ def scoring_input_table(*, cycle: Cycle, until: datetime) -> ScoringInputs:
     maxima = np.zeros(count, dtype=np.int64)
     assessed = np.zeros(count, dtype=np.int64)
     assessment_ids: list[list[int]] = [[] for _ in range(count)]
-    latest = _latest_assessments(cycle, until)
-    if latest:
-        data = np.array(latest, dtype=np.int64)
+    data = _latest_assessments(cycle, until)
+    if len(data):
         slots = np.where(data[:, 0] < len(rows_of), rows_of[np.minimum(data[:, 0], len(rows_of) - 1)], -1)
         kept = slots >= 0
         np.add.at(points, slots[kept], data[kept, 2])
@@ -201,9 +200,9 @@ def scoring_input_table(*, cycle: Cycle, until: datetime) -> ScoringInputs:
     )
 
 
-def _latest_assessments(cycle: Cycle, until: datetime) -> list[tuple[int, int, int, int]]:
-    """(agency id, assessment id, points in cents, the indicator's maximum in cents) of the latest revision
-    before `until` of every (indicator, agency) of the cycle, by agency and indicator.
+def _latest_assessments(cycle: Cycle, until: datetime) -> np.ndarray:
+    """Rows of (agency id, assessment id, points in cents, the indicator's maximum in cents), int64: the latest
+    revision before `until` of every (indicator, agency) of the cycle, by agency and indicator.
 
     One query reads every revision as integers (points have 2 decimals, so the cents are exact), and numpy
     keeps the latest of each: no Python object per revision, and no sort in the database (a window or
@@ -222,12 +221,12 @@ def _latest_assessments(cycle: Cycle, until: datetime) -> list[tuple[int, int, i
             [cycle.pk, connection.ops.adapt_datetimefield_value(until)])
         rows = cursor.fetchall()
     if not rows:
-        return []
+        return np.zeros((0, 4), dtype=np.int64)
     data = np.array(rows, dtype=np.int64)
     data = data[np.lexsort((data[:, 2], data[:, 1], data[:, 0]))]  # by agency, indicator, revision
     last = np.ones(len(data), dtype=bool)  # the last revision of each (agency, indicator) run
     last[:-1] = (data[1:, 0] != data[:-1, 0]) | (data[1:, 1] != data[:-1, 1])
-    return [tuple(row) for row in data[last][:, [0, 3, 4, 5]].tolist()]
+    return data[last][:, [0, 3, 4, 5]]
 
 
 def _exact_cents():
