@@ -143,3 +143,21 @@ def test_a_deactivated_agency_is_refused_at_once_by_the_hot_path(public, agency)
     r = post(public, "d2")
     assert r.status_code == 400 and "agency" in r.json()["errors"]
     assert connection.vendor == "postgresql"
+
+
+def test_the_catalog_reads_every_agency_in_one_query_and_sees_a_new_one(public, agency, other_agency):
+    from django.test.utils import CaptureQueriesContext
+
+    fastpath.catalog.clear()
+    with CaptureQueriesContext(connection) as queries:
+        assert post(public, "d1").status_code == 201
+        assert post(public, "d2", agency=other_agency.code).status_code == 201
+        assert post(public, "d3", agency="no-such-agency").status_code == 400  # the DRF view names the field
+    reads = [q["sql"] for q in queries.captured_queries
+             if 'FROM "agencies_agency"' in q["sql"] and "INSERT" not in q["sql"]]
+    assert len([sql for sql in reads if '"agencies_agency"."code" =' not in sql]) == 1  # one read of them all
+    from agencies import services as agency_services
+
+    added = agency_services.agency_create(code="new-unit", name="新单位", group=agency.group,
+                                          has_service_window=True)
+    assert post(public, "d4", agency=added.code).status_code == 201  # its save emptied the catalog
