@@ -18,6 +18,7 @@ from agencies.access import has_role, is_admin, scope
 from agencies.choices import CycleStatus, Role
 from agencies.models import Agency, Cycle
 from agencies.scheme import normalize_scheme
+from conduct_eval.consistent import ReadView
 from surveys.selectors import (
     agency_rows,
     appraisal_level_array,
@@ -128,19 +129,22 @@ def _cents_of(value) -> int:
     return round(float(value) * 100)
 
 
-def scoring_input_table(*, cycle: Cycle, until: datetime) -> ScoringInputs:
+def scoring_input_table(*, cycle: Cycle, until: datetime, view: ReadView | None = None) -> ScoringInputs:
     """Every active agency's aggregates up to `until` as one `InputTable`, sorted by code, and the ids counted.
 
     Six queries whatever the volume (agencies, monthly and daily public rollups, ballot rollups, assessment
     revisions, ledger entries), read as arrays: no Python object per agency or per rollup row. The same
-    numbers as `scoring_inputs` (which is this table's rows).
+    numbers as `scoring_inputs` (which is this table's rows). Given the `ReadView` of the caller's
+    `consistent_reads`, the public survey counts (the largest read) are read on a second connection sharing
+    that view while the others are read here.
     """
     agencies = sorted(Agency.objects.filter(active=True)
                       .values_list("id", "code", "group__code", "has_service_window"), key=lambda row: row[1])
     agency_ids = [row[0] for row in agencies]
     count = len(agencies)
     rows_of = agency_rows(agency_ids)
-    public_counts, public_n = public_level_array(cycle=cycle, until=until, rows_of=rows_of, count=count)
+    public = (view or ReadView("default", shareable=False)).alongside(
+        public_level_array, cycle=cycle, until=until, rows_of=rows_of, count=count)
     appraisal_counts, categories = appraisal_level_array(cycle=cycle, until=until, rows_of=rows_of, count=count,
                                                          categories=list(CATEGORIES))
     points = np.zeros(count, dtype=np.int64)
@@ -174,6 +178,7 @@ def scoring_input_table(*, cycle: Cycle, until: datetime) -> ScoringInputs:
         if kind in net:
             net[kind][row] += -1 if reverses_id is not None else 1
     exact = _exact_cents()
+    public_counts, public_n = public.result()
     return ScoringInputs(
         table=InputTable(
             codes=tuple(row[1] for row in agencies),

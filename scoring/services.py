@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import logging
 import uuid
-from contextlib import contextmanager
 from dataclasses import fields
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -24,6 +23,7 @@ from django.utils import timezone
 from agencies.choices import CycleStatus
 from agencies.models import Agency, Cycle
 from agencies.services import cycle_inputs_changed, cycle_refuse_locked
+from conduct_eval.consistent import consistent_reads
 from conduct_eval.errors import ConflictError
 from surveys import rollups as surveys_rollups
 
@@ -183,26 +183,6 @@ def assessment_put(*, indicator: Indicator, agency: Agency, points, note: str = 
     return assessment
 
 
-@contextmanager
-def consistent_reads():
-    """A transaction in which every read sees the database as of its first query.
-
-    PostgreSQL's default, READ COMMITTED, gives each statement its own view, so a recompute that reads
-    the survey counts, then the assessments, then the ledger could mix data from different commits (a
-    bonus booked between two reads counted, the assessment committed just before it not). REPEATABLE READ
-    takes one view for the whole transaction; read-only, it never fails with a serialisation error. It
-    can only be set as the first statement of a transaction, so inside a caller's transaction (tests, a
-    nested service) the caller's isolation stands. SQLite's transactions read one consistent view already.
-    """
-    connection = transaction.get_connection()
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        if connection.vendor == "postgresql" and outermost:
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        yield
-
-
 def snapshot_precheck(*, cycle: Cycle, period: str, final: bool) -> Period:
     """The period to compute, or why not: a bad period (400), a final result of an open cycle or a second one (409)."""
     if final:
@@ -265,7 +245,7 @@ def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, 
             return unchanged
     span = snapshot_precheck(cycle=cycle, period=period, final=final)
     starts_on, ends_on = cycle.starts_on, cycle.ends_on
-    with consistent_reads():
+    with consistent_reads() as view:
         # One snapshot of the database for every input: the scheme, the agencies, the survey counts, the
         # assessments and the ledger, so that no commit lands between two of these reads. The cycle row is
         # read first, so its input version is the version of exactly these inputs.
@@ -274,7 +254,7 @@ def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, 
         if (cycle.starts_on, cycle.ends_on) != (starts_on, ends_on):
             span = snapshot_precheck(cycle=cycle, period=period, final=final)  # the dates moved meanwhile
         scheme = scheme_of(cycle)
-        read = scoring_input_table(cycle=cycle, until=span.until)
+        read = scoring_input_table(cycle=cycle, until=span.until, view=view)
     digest = method.table_digest(read.table, scheme)
     if not final:
         newest = snapshot_newest(cycle=cycle, period=span.name)
