@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agencies", type=int, default=2000)
     parser.add_argument("--responses", type=int, default=50_000)
-    parser.add_argument("--gets", type=int, default=30)
+    parser.add_argument("--gets", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--path", action="append", default=[],
                         help="further dashboard paths to time (relative to /dashboard/, e.g. '?page=7')")

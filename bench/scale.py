@@ -41,11 +41,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
 SIZES = {
-    # small_responses: the second data set of the memory figure; import_rows: the file imported
+    # small_responses: the second data set of the memory figure; import_rows: the file imported; gets: requests
+    # timed per read figure (a p99 of 40 is the slowest one, so 200 at the full size: the third slowest)
     "full": {"agencies": 2000, "responses": 10_000_000, "ballots": 5000, "small_responses": 1_000_000,
-             "import_rows": 1_000_000, "posts": 6000, "gets": 40},
+             "import_rows": 1_000_000, "posts": 6000, "gets": 200},
     "small": {"agencies": 2000, "responses": 1_000_000, "ballots": 1000, "small_responses": 100_000,
-              "import_rows": 1_000_000, "posts": 4000, "gets": 30},
+              "import_rows": 1_000_000, "posts": 4000, "gets": 100},
     "ci": {"agencies": 60, "responses": 20_000, "ballots": 20, "small_responses": 2_000, "import_rows": 5_000,
            "posts": 200, "gets": 5},
 }
@@ -426,7 +427,8 @@ def figures_reads(server: Server, cycle, admin, total: int) -> list[Figure]:
                 latencies.append(time.perf_counter() - start)
             size = len(content)
         p99 = _percentile(latencies, 99)
-        result.append(Figure(name, f"p50 {_ms(_percentile(latencies, 50))}, p99 {_ms(p99)} ({size / 1e6:.1f} MB)",
+        result.append(Figure(name, f"p50 {_ms(_percentile(latencies, 50))}, p99 {_ms(p99)} of {len(latencies)} "
+                                   f"requests ({size / 1e6:.1f} MB)",
                              "—", "—", "p99 ≤ 50 ms", p99 <= 0.05))
     return result
 

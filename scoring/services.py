@@ -333,7 +333,7 @@ def snapshot_cached_forget(snapshot: RankingSnapshot) -> None:
 
     dashboard_parts.names_changed()  # never raises: a cache that is down holds no part to go stale
     try:
-        cache.delete(ranking_body_key(snapshot))
+        cache.delete_many([ranking_body_key(snapshot), f"{ranking_body_key(snapshot)}:token"])
     except Exception:  # a cache that is down holds nothing to forget
         logger.warning("cache unreachable: the rankings body of snapshot %s lives out its time", snapshot.pk)
 

@@ -1,3 +1,6 @@
+import threading
+import uuid
+
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -179,19 +182,36 @@ RANKINGS_BODY_SECONDS = 24 * 3600
 
 def ranking_body_key(snapshot) -> str:
     # The digest and the time too: an id alone could name another snapshot after a database is restored.
-    return f"scoring:rankings-body:{snapshot.pk}:{snapshot.digest[:16]}:{snapshot.computed_at.timestamp()}"
+    return f"scoring:rankings-body-v2:{snapshot.pk}:{snapshot.digest[:16]}:{snapshot.computed_at.timestamp()}"
 
 
 def ranking_body(snapshot) -> bytes:
     """The snapshot's rankings as the JSON body the API answers, rendered once per snapshot and then served
     from the cache: a snapshot never changes once its intervals are stored after it (which forgets the entry:
     `services.snapshot_cached_forget`); the entry merely expires after a day unread, so old snapshots do not
-    hold the cache's memory). 2,000 scorecards are read and rendered once, not
-    on every request."""
-    key = ranking_body_key(snapshot)
-    body = cache.get(key)
-    if body is None:
-        body = JSONRenderer().render(ranking_payload(snapshot, selectors.scorecards_of(snapshot)))
-        cache.set(key, body, RANKINGS_BODY_SECONDS)
-    return body
+    hold the cache's memory). 2,000 scorecards are read and rendered once, not on every request.
 
+    The body is cached with a token, and each worker keeps the last few bodies it served with theirs
+    (`_bodies`). A request then asks the cache for the token alone, a few bytes, rather than the body (1.9 MB,
+    4 ms of a 10 ms answer at 2,000 agencies): the same token, the same body. A forgotten entry has no token
+    any more, and a body rendered again gets a new one.
+    """
+    key = ranking_body_key(snapshot)
+    kept = _bodies.get(key)
+    if kept is not None and cache.get(f"{key}:token") == kept[0]:
+        return kept[1]
+    entry = cache.get(key)
+    if entry is None:
+        entry = (uuid.uuid4().hex, JSONRenderer().render(ranking_payload(snapshot, selectors.scorecards_of(snapshot))))
+        cache.set(key, entry, RANKINGS_BODY_SECONDS)
+    cache.set(f"{key}:token", entry[0], RANKINGS_BODY_SECONDS)  # (again: it may have been evicted alone)
+    with _bodies_lock:
+        _bodies[key] = entry
+        while len(_bodies) > RANKINGS_BODIES_KEPT:
+            _bodies.pop(next(iter(_bodies)))
+    return entry[1]
+
+
+RANKINGS_BODIES_KEPT = 4  # per worker: the newest snapshot of a few periods (≈ 2 MB each at 2,000 agencies)
+_bodies: dict[str, tuple[str, bytes]] = {}
+_bodies_lock = threading.Lock()

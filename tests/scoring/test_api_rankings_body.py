@@ -40,3 +40,28 @@ def test_a_new_snapshot_is_served_at_once(api, cycle, agency, other_agency):
     body = api.get(url).json()
     assert body["snapshot"] == second.pk
     assert {r["agency"]: r["bonus"] for r in body["rows"]}[agency.code] == 2
+
+
+def test_a_worker_that_served_the_body_asks_the_cache_for_its_token_alone(api, cycle, agency, other_agency,
+                                                                           monkeypatch):
+    from scoring.api import views
+
+    rate_fully(cycle, agency, other_agency)
+    services.snapshot_compute(cycle=cycle, period="cycle")
+    url = f"/api/v1/cycles/{cycle.code}/rankings/"
+    first = api.get(url).content
+    asked, real_get = [], views.cache.get
+
+    def get(key, *args, **kwargs):
+        asked.append(key)
+        return real_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(views.cache, "get", get)
+    assert api.get(url).content == first
+    assert len(asked) == 1 and asked[0].endswith(":token")  # not the body
+    views._bodies.clear()  # another worker: the body comes from the cache, with no scorecard read
+    asked.clear()
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(url).content == first
+    assert len(asked) == 1 and not asked[0].endswith(":token")
+    assert not any("scoring_scorecard" in q["sql"] for q in queries)
