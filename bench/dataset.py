@@ -76,6 +76,20 @@ def _normal_sql() -> str:
     return "((random() + random() + random() + random() - 2) * 1.7320508)"
 
 
+def agencies_activate(n: int) -> list:
+    """The first `n` bench agencies made active, every other bench agency not: the agencies a data set of `n`
+    ranks. Data sets of several sizes share one pool of agencies, so a run on a data set built earlier calls
+    this again (a smaller data set built since would have left most of its agencies inactive)."""
+    from agencies.models import Agency
+
+    agencies = list(Agency.objects.filter(code__startswith=AGENCY_PREFIX).order_by("code")[:n])
+    if len(agencies) < n:
+        raise DatasetError(f"only {len(agencies)} bench agencies")
+    Agency.objects.filter(code__startswith=AGENCY_PREFIX).exclude(pk__in=[a.pk for a in agencies]).update(active=False)
+    Agency.objects.filter(pk__in=[a.pk for a in agencies]).update(active=True)
+    return agencies
+
+
 def _agencies(n: int, rng: np.random.Generator, log):
     from agencies.models import Agency, AgencyGroup, Window
 
@@ -94,11 +108,7 @@ def _agencies(n: int, rng: np.random.Generator, log):
             new.append(Agency(code=code, name=f"测试机关{i:05d}", group=groups[i % len(groups)],
                               has_service_window=has_window, leader_in_charge=f"副市长{i % 9 + 1}"))
     Agency.objects.bulk_create(new, batch_size=1000)
-    agencies = list(Agency.objects.filter(code__startswith=AGENCY_PREFIX).order_by("code")[:n])
-    if len(agencies) < n:
-        raise DatasetError(f"only {len(agencies)} bench agencies")
-    Agency.objects.filter(code__startswith=AGENCY_PREFIX).exclude(pk__in=[a.pk for a in agencies]).update(active=False)
-    Agency.objects.filter(pk__in=[a.pk for a in agencies]).update(active=True)
+    agencies = agencies_activate(n)
     have = set(Window.objects.filter(agency__in=agencies).values_list("agency_id", flat=True))
     Window.objects.bulk_create([
         Window(agency=a, code=f"w{k + 1:02d}", name=f"{k + 1}号窗口", location="市民中心")
