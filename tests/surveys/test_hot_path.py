@@ -161,3 +161,33 @@ def test_the_catalog_reads_every_agency_in_one_query_and_sees_a_new_one(public, 
     added = agency_services.agency_create(code="new-unit", name="新单位", group=agency.group,
                                           has_service_window=True)
     assert post(public, "d4", agency=added.code).status_code == 201  # its save emptied the catalog
+
+
+def test_a_connection_the_database_dropped_is_replaced_and_the_response_stored_once(public, agency, caplog):
+    """The hot path skips the per-request `SELECT 1` health check: a kept connection that the database closed
+    (a restart) shows up at the INSERT, which reconnects and is sent once more."""
+    assert post(public, "d0").status_code == 201  # the connection is open and kept
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    killed = []
+
+    def terminate():
+        from django.db import connections
+
+        try:
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+                killed.append(cursor.fetchone()[0])
+        finally:
+            connections.close_all()
+
+    import threading
+    thread = threading.Thread(target=terminate)
+    thread.start()
+    thread.join(30)
+    assert killed == [True]
+    r = post(public, "d1")
+    assert (r.status_code, r.json()) == (201, {"status": "valid"})
+    assert Response.objects.count() == 2  # stored once
+    assert "reconnected once" in caplog.text
