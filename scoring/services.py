@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import logging
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -265,20 +266,25 @@ def snapshot_compute(*, cycle: Cycle, period: str = CYCLE, final: bool = False, 
                 and newest.until == span.until):
             return newest
     prepared, official = method_columns.official(read.table, scheme)
-    body = documents.document_body(prepared=prepared, official=official, agency_ids=read.agency_ids,
-                                   entry_ids=read.entry_ids, assessment_ids=read.assessment_ids)
-    try:
-        with transaction.atomic():
-            snapshot = RankingSnapshot.objects.create(cycle=cycle, period=span.name, until=span.until, final=final,
-                                                      digest=digest, inputs_version=version, scheme=scheme,
-                                                      computed_by=actor)
-            SnapshotDocument.objects.create(snapshot=snapshot, body=body)
-            _scorecards_store(snapshot, read.agency_ids, prepared, official)
-            if final:
-                publication = Publication.objects.create(snapshot=snapshot)
-                transaction.on_commit(lambda: publication_enqueue(publication_id=publication.pk), robust=True)
-    except IntegrityError:
-        raise ConflictError("本周期的年度最终结果已生成") from None
+    # The document (JSON, then zlib, which lets go of the interpreter while it compresses) is made in a thread
+    # while the snapshot row and the scorecard rows are stored: 40 ms of work beside 30 ms of waiting on the
+    # database. It reads only the computed result, never the database.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ce-document") as executor:
+        body = executor.submit(documents.document_body, prepared=prepared, official=official,
+                               agency_ids=read.agency_ids, entry_ids=read.entry_ids,
+                               assessment_ids=read.assessment_ids)
+        try:
+            with transaction.atomic():
+                snapshot = RankingSnapshot.objects.create(cycle=cycle, period=span.name, until=span.until,
+                                                          final=final, digest=digest, inputs_version=version,
+                                                          scheme=scheme, computed_by=actor)
+                _scorecards_store(snapshot, read.agency_ids, prepared, official)
+                SnapshotDocument.objects.create(snapshot=snapshot, body=body.result())
+                if final:
+                    publication = Publication.objects.create(snapshot=snapshot)
+                    transaction.on_commit(lambda: publication_enqueue(publication_id=publication.pk), robust=True)
+        except IntegrityError:
+            raise ConflictError("本周期的年度最终结果已生成") from None
     if intervals:
         try:
             with transaction.atomic():  # a savepoint inside a caller's transaction: a failure undoes only this
