@@ -11,7 +11,8 @@ TRANSACTION SNAPSHOT`), so both see the same committed rows whatever commits in 
 future; the caller does its other reads meanwhile and takes the result before the transaction ends (the
 snapshot is valid only as long as the exporting transaction). Where the view cannot be shared (SQLite, whose
 transactions see one view anyway; inside a caller's transaction, whose uncommitted rows a second connection
-would not see; a transaction of another isolation), the function simply runs at once on this connection.
+would not see and whose isolation may not be REPEATABLE READ), the function simply runs at once on this
+connection.
 
 What it costs: a connection opened and closed per shared read (a few milliseconds on loopback) and one more
 backend process for the read's duration; measured at 2,000 agencies and 10 M responses it took ~50 ms off

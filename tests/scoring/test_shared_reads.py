@@ -1,10 +1,9 @@
 """A recompute's survey counts read on a second connection that shares the first one's view (conduct_eval.consistent):
 the same numbers as one connection reading all, and no commit landing in between counted."""
 import datetime
-import threading
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from agencies.scheme import DIMENSIONS
@@ -13,6 +12,7 @@ from scoring import selectors as scoring_selectors
 from scoring.services import snapshot_compute
 from surveys.models import Survey
 from surveys.services import response_submit
+from tests.concurrency import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ALL4 = dict.fromkeys(DIMENSIONS, 4)
@@ -33,15 +33,8 @@ def backend_pid() -> int:
 
 def elsewhere(function):
     """Run `function` on a connection of its own, committed, and wait for it."""
-    def run():
-        try:
-            function()
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(30)
+    [outcome] = run_at_once(lambda _: function(), 1)
+    assert not isinstance(outcome, Exception), outcome
 
 
 def test_a_shared_read_runs_on_another_connection_and_sees_the_view_not_a_later_commit(cycle, public, agency):
